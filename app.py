@@ -1,0 +1,129 @@
+"""ФИС ОКО, a local copy of the personal cabinet: the app factory and the entry point."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import sys
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+import accounts
+import accounts_cli
+import auth
+import cabinet
+import db
+import errors
+import health
+import settings
+from content import load_content
+from yaml_source import Invalid
+
+csrf = CSRFProtect()
+log = logging.getLogger("fisoko")
+
+
+def _in_flask_cli() -> bool:
+    """Whether a `flask ...` command is loading the app (it sets this variable before loading)."""
+    return os.environ.get("FLASK_RUN_FROM_CLI") == "true"
+
+
+def _fail(lines: list[str]) -> None:
+    for line in lines:
+        print(line, file=sys.stderr)
+    raise SystemExit(1)
+
+
+def _load_data(app: Flask) -> None:
+    """Load the accounts and the НИКО content; an invalid file stops the start with its problems.
+
+    Under the `flask` command the accounts file may be broken (`accounts check` must still run),
+    so there its problems are logged and the app starts with no accounts.
+    """
+    try:
+        app.extensions["fisoko.content"] = load_content(app.config["CONTENT"])
+        store = accounts.AccountStore.open(app.config["ACCOUNTS"])
+    except Invalid as exc:
+        if not _in_flask_cli():
+            _fail([str(p) for p in exc.problems])
+        for problem in exc.problems:
+            log.error("%s", problem)
+        store = accounts.AccountStore(app.config["ACCOUNTS"], accounts.NO_ACCOUNTS)
+    app.extensions["fisoko.accounts"] = store
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: defaults, then FISOKO_* variables, then `config` (for flags and tests)."""
+    app = Flask(__name__, instance_path=str(settings.instance_dir(config)))
+    app.config.from_mapping(settings.defaults())
+    app.config.from_prefixed_env("FISOKO")
+    app.config.from_mapping(config or {})
+    try:
+        settings.normalize(app.config)
+        if not app.config.get("SECRET_KEY"):
+            app.config["SECRET_KEY"] = settings.load_or_create_secret(
+                settings.Path(app.instance_path)
+            )
+        os.makedirs(app.instance_path, exist_ok=True)
+    except settings.ConfigError as exc:
+        _fail([f"Configuration error: {exc}"])
+    except OSError as exc:
+        _fail([f"Cannot use the instance folder {app.instance_path}: {exc}"])
+    app.permanent_session_lifetime = dt.timedelta(minutes=app.config["SESSION_MINUTES"])
+
+    _load_data(app)
+    db.init_app(app)
+    csrf.init_app(app)
+    auth.login_manager.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(cabinet.bp)
+    app.register_blueprint(health.bp)
+    app.cli.add_command(accounts_cli.group)
+    return app
+
+
+def _parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python app.py",
+        description="ФИС ОКО (local copy): serve the personal cabinet with waitress.",
+        epilog="Account commands: python app.py accounts --help",
+    )
+    parser.add_argument("--host", help="address to listen on (default 127.0.0.1, FISOKO_HOST)")
+    parser.add_argument("--port", help="port to listen on (default 8080, FISOKO_PORT)")
+    parser.add_argument("--accounts", help="accounts file (default accounts.yaml, FISOKO_ACCOUNTS)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python app.py [--host H] [--port P] [--accounts PATH]`, or `python app.py accounts ...`."""
+    argv = sys.argv[1:] if argv is None else argv
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if argv[:1] == ["accounts"]:
+        from flask.cli import FlaskGroup
+
+        cli = FlaskGroup(create_app=create_app, add_default_commands=False, load_dotenv=False)
+        cli.main(args=argv, prog_name="python app.py")
+        return
+    args = _parse_args(argv)
+    overrides = {k.upper(): v for k, v in vars(args).items() if v is not None}
+    app = create_app(overrides)
+
+    from waitress import serve
+
+    host, port = app.config["HOST"], app.config["PORT"]
+    shown = f"[{host}]" if ":" in host else host
+    log.info("ФИС ОКО (локальная копия) работает: http://%s:%s/ (остановка: Ctrl+C)", shown, port)
+    try:
+        serve(app, host=host, port=port, ident="fisoko", threads=8)
+    except OSError as exc:
+        _fail([f"Cannot listen on {host}:{port}: {exc.strerror or exc}"])
+
+
+if __name__ == "__main__":
+    main()

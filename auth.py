@@ -1,0 +1,134 @@
+"""Logging in and out: the login form, password checks, the user loader and safe redirects."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import unicodedata
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField, SubmitField
+from wtforms.validators import InputRequired
+
+import sessions
+from accounts import Account, current_store
+from passwords import check_password
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Войдите в личный кабинет, чтобы открыть эту страницу."
+login_manager.login_message_category = "info"
+audit_log = logging.getLogger("fisoko.audit")
+
+WRONG_CREDENTIALS = "Неверный логин или пароль"
+MAX_NEXT_LENGTH = 2000
+
+
+class User:
+    """The logged-in account as Flask-Login sees it."""
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def __init__(self, account: Account) -> None:
+        self.account = account
+
+    def get_id(self) -> str:
+        """The login and a digest of the password hash: a changed password ends old sessions."""
+        return f"{self.account.login}:{hash_digest(self.account.password_hash)}"
+
+
+def hash_digest(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode("ascii")).hexdigest()[:16]
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """The session's account, unless it is gone, disabled, re-passworded or logged out."""
+    login, _, digest = user_id.partition(":")
+    account = current_store().get(login)
+    if account is None or account.disabled or digest != hash_digest(account.password_hash):
+        return None
+    if not sessions.is_active():
+        return None
+    return User(account)
+
+
+class LoginForm(FlaskForm):
+    login = StringField("Логин", validators=[InputRequired("Введите логин")])
+    password = PasswordField("Пароль", validators=[InputRequired("Введите пароль")])
+    submit = SubmitField("Войти")
+
+
+def authenticate(login: str, password: str) -> tuple[Account | None, str]:
+    """The account and 'ok', or None and why: 'unknown', 'disabled' or 'wrong'.
+
+    Every outcome costs exactly one bcrypt check, so timing tells nothing about which logins exist.
+    """
+    store = current_store()
+    account = store.get(login)
+    usable = account is not None and not account.disabled
+    matched = check_password(
+        password, account.password_hash if usable else None, store.accounts.usual_cost
+    )
+    if account is None:
+        return None, "unknown"
+    if account.disabled:
+        return None, "disabled"
+    return (account, "ok") if matched else (None, "wrong")
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Whether `next` is a path on this site: one leading '/', no scheme, host or odd character."""
+    if not target or len(target) > MAX_NEXT_LENGTH:
+        return False
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return False
+    return not any(
+        ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in target
+    )
+
+
+def safe_next() -> str | None:
+    target = request.args.get("next")
+    return target if is_safe_next(target) else None
+
+
+def audit(login: str, result: str) -> None:
+    """One line per login attempt; the login is escaped so it cannot forge log lines."""
+    shown = login.encode("unicode_escape").decode("ascii")[:200]
+    audit_log.info("login attempt login=%r addr=%s result=%s", shown, request.remote_addr, result)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the login form; on a good login and password open the cabinet (or a local `next`)."""
+    target = safe_next()
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(target or url_for("cabinet.home"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        typed = form.login.data.strip()
+        account, result = authenticate(typed, form.password.data)
+        audit(typed, result)
+        if account is not None:
+            sessions.start()
+            login_user(User(account))
+            return redirect(target or url_for("cabinet.home"))
+        form.login.data = typed
+        error = WRONG_CREDENTIALS
+    return render_template("auth/login.html", form=form, error=error, next=target)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """End the session here and on the server, so a replayed cookie opens nothing."""
+    logout_user()
+    sessions.end()
+    flash("Вы вышли из личного кабинета.", "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,67 @@
+"""The personal cabinet: the start page and the «НИКО» tab, for the logged-in account's role."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from accounts import current_store
+from content import NikoContent
+
+bp = Blueprint("cabinet", __name__)
+
+
+def current_content() -> NikoContent:
+    return current_app.extensions["fisoko.content"]
+
+
+@bp.app_template_filter("ru_date")
+def ru_date(value: dt.date) -> str:
+    """A date as ДД.ММ.ГГГГ, the way Russian documents write it."""
+    return value.strftime("%d.%m.%Y")
+
+
+@bp.after_request
+def no_store(response):
+    """Cabinet pages must not be shown again from the cache after logout on a shared computer."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/")
+def index():
+    """Send a visitor to the cabinet or to the login form."""
+    if current_user.is_authenticated:
+        return redirect(url_for("cabinet.home"))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/cabinet")
+@login_required
+def home():
+    """«Главная»: who the account is and where to go next."""
+    account = current_user.account
+    guide = current_content().guide(account.role)
+    return render_template(
+        "cabinet/home.html", account=account, guide=guide, today=dt.date.today(), tab="home"
+    )
+
+
+@bp.route("/cabinet/niko")
+@login_required
+def niko():
+    """«НИКО»: the study, its schedule and the role's steps; a coordinator also sees its schools."""
+    account = current_user.account
+    content = current_content()
+    schools = current_store().schools_of(account.region) if account.is_coordinator else ()
+    return render_template(
+        "cabinet/niko.html",
+        account=account,
+        content=content,
+        guide=content.guide(account.role),
+        schools=schools,
+        today=dt.date.today(),
+        tab="niko",
+    )

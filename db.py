@@ -1,0 +1,74 @@
+"""The app's SQLite database in the instance folder: connections and schema migrations.
+
+One connection per thread (waitress serves each request on a worker thread), opened on first use
+and kept, because opening a connection costs more than the queries a request makes. The schema
+version lives in `PRAGMA user_version`; each entry of MIGRATIONS moves it up by one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+from flask import Flask, current_app
+
+FILENAME = "fisoko.sqlite3"
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE revoked_sessions (
+        sid TEXT PRIMARY KEY,
+        expires_at REAL NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX revoked_sessions_expiry ON revoked_sessions (expires_at);
+    """,
+]
+
+_local = threading.local()
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """A new connection in WAL mode that waits for a writer instead of failing at once."""
+    conn = sqlite3.connect(path, timeout=10, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the schema up to date in one transaction per step; return the version."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if conn.execute("PRAGMA user_version").fetchone()[0] < number:
+                for statement in filter(str.strip, script.split(";")):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version={number}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return len(MIGRATIONS)
+
+
+def get_db() -> sqlite3.Connection:
+    """This thread's connection to the current app's database."""
+    path = current_app.config["DATABASE"]
+    cache: dict[str, sqlite3.Connection] = _local.__dict__.setdefault("connections", {})
+    conn = cache.get(path)
+    if conn is None:
+        conn = cache[path] = connect(path)
+    return conn
+
+
+def init_app(app: Flask) -> None:
+    """Create or migrate the database file before the first request."""
+    path = app.config.setdefault("DATABASE", str(Path(app.instance_path) / FILENAME))
+    conn = connect(path)
+    try:
+        migrate(conn)
+    finally:
+        conn.close()

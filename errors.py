@@ -1,0 +1,55 @@
+"""Russian error pages for every status the app answers with; never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, make_response, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger("fisoko")
+
+MESSAGES: dict[int, tuple[str, str]] = {
+    400: ("Некорректный запрос", "Запрос не удалось обработать. Обновите страницу и повторите."),
+    403: ("Доступ запрещён", "У вашей учётной записи нет доступа к этой странице."),
+    404: ("Страница не найдена", "Такой страницы нет или она вам недоступна."),
+    405: ("Действие недоступно", "Эта страница не поддерживает такое действие."),
+    413: ("Файл слишком большой", "Размер файла превышает допустимый. Выберите файл меньше."),
+    429: ("Слишком много попыток", "Подождите немного и попробуйте снова."),
+    500: ("Внутренняя ошибка", "Произошла ошибка на сервере. Попробуйте ещё раз позже."),
+}
+CSRF_MESSAGE = (
+    "Срок действия формы истёк или страница была открыта в другом сеансе. "
+    "Пожалуйста, обновите страницу и повторите действие."
+)
+
+
+def render_error(code: int, message: str | None = None):
+    """The error page for a status, with its usual message unless another is given."""
+    title, text = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
+    page = render_template("errors/error.html", code=code, title=title, text=message or text)
+    return make_response(page, code)
+
+
+def _csrf_error(error: CSRFError):
+    return render_error(400, CSRF_MESSAGE)
+
+
+def _http_error(error: HTTPException):
+    response = render_error(error.code or 500)
+    if error.code == 405 and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def _unhandled(error: Exception):
+    log.exception("unhandled error", exc_info=error)
+    return render_error(500)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(InternalServerError, _unhandled)
+    app.register_error_handler(Exception, _unhandled)

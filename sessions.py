@@ -1,0 +1,51 @@
+"""Server-side end of sessions: a logged-out session id is refused even if its cookie is replayed.
+
+The session cookie is signed and carries its own idle timeout (Flask checks the signature's age),
+so the server keeps only the ids of sessions ended by logout, and only until a copy of their
+cookie would have expired anyway.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from flask import current_app, session
+
+from db import get_db
+
+SID_KEY = "sid"
+
+
+def _lifetime() -> float:
+    return current_app.permanent_session_lifetime.total_seconds()
+
+
+def start() -> None:
+    """Begin a fresh session (after a login): drop everything from before, give a new id."""
+    session.clear()
+    session[SID_KEY] = secrets.token_urlsafe(24)
+    session.permanent = True
+
+
+def is_active() -> bool:
+    """Whether the current session has an id that was not ended by logout."""
+    sid = session.get(SID_KEY)
+    if not isinstance(sid, str):
+        return False
+    row = get_db().execute("SELECT 1 FROM revoked_sessions WHERE sid = ?", (sid,)).fetchone()
+    return row is None
+
+
+def end() -> None:
+    """Record the current session as ended, forget expired records, and clear the cookie."""
+    sid = session.get(SID_KEY)
+    if isinstance(sid, str):
+        now = time.time()
+        db = get_db()
+        db.execute("DELETE FROM revoked_sessions WHERE expires_at < ?", (now,))
+        db.execute(
+            "INSERT OR REPLACE INTO revoked_sessions (sid, expires_at) VALUES (?, ?)",
+            (sid, now + _lifetime()),
+        )
+    session.clear()

@@ -1,0 +1,101 @@
+"""Configuration: defaults, `FISOKO_*` environment variables, and checking the values.
+
+`app.config.from_prefixed_env("FISOKO")` parses values as JSON where it can, so "0012" stays text
+but "12" becomes a number; `normalize` turns every known key back into the type it must have and
+explains a bad value instead of failing later with a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+class ConfigError(Exception):
+    """A setting has a value the app cannot use."""
+
+
+def defaults() -> dict[str, object]:
+    return {
+        "ACCOUNTS": str(BASE_DIR / "accounts.yaml"),
+        "CONTENT": str(BASE_DIR / "content" / "niko.yaml"),
+        "HOST": "127.0.0.1",
+        "PORT": 8080,
+        "SESSION_MINUTES": 30,
+        "SECURE_COOKIES": False,
+        "BCRYPT_COST": 12,
+        "SESSION_COOKIE_NAME": "fisoko_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+
+
+def instance_dir(config: dict | None) -> Path:
+    """The instance folder: the test mapping's INSTANCE, else FISOKO_INSTANCE, else instance/."""
+    chosen = (config or {}).get("INSTANCE") or os.environ.get("FISOKO_INSTANCE")
+    return Path(chosen).resolve() if chosen else BASE_DIR / "instance"
+
+
+def _integer(config: dict, key: str, low: int, high: int) -> None:
+    value = config[key]
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"FISOKO_{key} must be a whole number, got {value!r}") from None
+    if not low <= number <= high:
+        raise ConfigError(f"FISOKO_{key} must be between {low} and {high}, got {number}")
+    config[key] = number
+
+
+def _flag(config: dict, key: str) -> None:
+    value = str(config[key]).strip().lower()
+    if value not in {"1", "0", "true", "false", "yes", "no", "on", "off", ""}:
+        raise ConfigError(f"FISOKO_{key} must be 1 or 0, got {config[key]!r}")
+    config[key] = value in {"1", "true", "yes", "on"}
+
+
+def normalize(config: dict) -> None:
+    """Coerce and check the app's own settings in place; raise ConfigError on a bad one."""
+    for key in ("ACCOUNTS", "CONTENT", "HOST"):
+        config[key] = str(config[key])
+    _integer(config, "PORT", 1, 65535)
+    _integer(config, "SESSION_MINUTES", 1, 24 * 60)
+    _integer(config, "BCRYPT_COST", 4, 31)
+    _flag(config, "SECURE_COOKIES")
+    config["SESSION_COOKIE_SECURE"] = config["SECURE_COOKIES"]
+    if config.get("SECRET_KEY") is not None:
+        config["SECRET_KEY"] = str(config["SECRET_KEY"])
+        if not config["SECRET_KEY"].strip():
+            raise ConfigError("FISOKO_SECRET_KEY is empty")
+
+
+def load_or_create_secret(instance: Path) -> str:
+    """The key kept in `instance/secret_key`, made on first start (owner-only where possible)."""
+    path = instance / "secret_key"
+    try:
+        key = path.read_text("ascii").strip()
+    except FileNotFoundError:
+        key = ""
+    if key:
+        return key
+    instance.mkdir(parents=True, exist_ok=True)
+    temp = instance / f".secret_key.{secrets.token_hex(8)}"
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(secrets.token_hex(32) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    try:
+        os.link(temp, path)  # fails if another process made the key first: keep that one
+    except FileExistsError:
+        pass
+    except OSError:
+        if not path.exists():
+            os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+    return path.read_text("ascii").strip()

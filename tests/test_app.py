@@ -1,0 +1,184 @@
+"""The factory's configuration, start-up failures, and the real server started as users start it."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import stat
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from settings import BASE_DIR
+from tests.conftest import PASSWORDS
+
+
+def test_secret_key_is_generated_once_and_kept(app_config, monkeypatch):
+    monkeypatch.delenv("FISOKO_SECRET_KEY", raising=False)
+    first = create_app(app_config)
+    key_file = Path(first.instance_path) / "secret_key"
+    assert key_file.exists()
+    assert len(first.config["SECRET_KEY"]) >= 32
+    if os.name == "posix":
+        assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert create_app(app_config).config["SECRET_KEY"] == first.config["SECRET_KEY"]
+
+
+def test_secret_key_from_the_environment_wins(app_config, monkeypatch):
+    monkeypatch.setenv("FISOKO_SECRET_KEY", "12345")
+    app = create_app(app_config)
+    assert app.config["SECRET_KEY"] == "12345"
+    assert not (Path(app.instance_path) / "secret_key").exists()
+
+
+def test_environment_settings_are_read(app_config, monkeypatch, tmp_path):
+    monkeypatch.setenv("FISOKO_SESSION_MINUTES", "5")
+    monkeypatch.setenv("FISOKO_PORT", "9000")
+    monkeypatch.setenv("FISOKO_SECURE_COOKIES", "1")
+    monkeypatch.setenv("FISOKO_INSTANCE", str(tmp_path / "other"))
+    config = {k: v for k, v in app_config.items() if k != "INSTANCE"}
+    app = create_app(config)
+    assert app.permanent_session_lifetime.total_seconds() == 300
+    assert app.config["PORT"] == 9000
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert Path(app.instance_path) == tmp_path / "other"
+
+
+@pytest.mark.parametrize(
+    "key, value, message",
+    [
+        ("PORT", "eighty", "FISOKO_PORT must be a whole number"),
+        ("PORT", 70000, "FISOKO_PORT must be between 1 and 65535"),
+        ("SESSION_MINUTES", 0, "FISOKO_SESSION_MINUTES must be between"),
+        ("SECURE_COOKIES", "maybe", "FISOKO_SECURE_COOKIES must be 1 or 0"),
+    ],
+)
+def test_bad_settings_stop_with_a_message(app_config, capsys, key, value, message):
+    with pytest.raises(SystemExit) as caught:
+        create_app({**app_config, key: value})
+    assert caught.value.code == 1
+    assert message in capsys.readouterr().err
+
+
+def test_invalid_accounts_stop_the_start_with_every_problem(app_config, tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("accounts:\n  edu1:\n    name: x\n  edu770001:\n    nam: y\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as caught:
+        create_app({**app_config, "ACCOUNTS": str(bad)})
+    assert caught.value.code == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(f"{bad}:2: bad login 'edu1'")
+    assert (
+        f"{bad}:5: edu770001: unknown field 'nam' (allowed: name, password_hash, email, disabled)"
+        in err
+    )
+    assert len(err) == 5
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run_app(
+    *args: str, env: dict | None = None, timeout: float = 30
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "app.py", *args],
+        cwd=BASE_DIR,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_python_app_py_with_invalid_accounts_exits_1_without_traceback(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("accounts:\n  edu770001:\n    name: [x\n", encoding="utf-8")
+    result = run_app("--accounts", str(bad), env={"FISOKO_INSTANCE": str(tmp_path / "i")})
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert re.search(rf"^{re.escape(str(bad))}:\d+: YAML syntax error", result.stderr, re.M)
+
+
+def test_python_app_py_help_lists_the_flags():
+    result = run_app("--help")
+    assert result.returncode == 0
+    for flag in ("--host", "--port", "--accounts"):
+        assert flag in result.stdout
+
+
+class Server:
+    """`python app.py` on a free loopback port, stopped at the end of the test."""
+
+    def __init__(self, tmp_path: Path, accounts: Path, env: dict | None = None) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [sys.executable, "app.py", "--port", str(self.port), "--accounts", str(accounts)],
+            cwd=BASE_DIR,
+            env={**os.environ, "FISOKO_INSTANCE": str(tmp_path / "instance"), **(env or {})},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.base + "/healthz", timeout=1):
+                    return
+            except OSError:
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.1)
+        self.stop()
+        raise AssertionError(f"server did not start: {self.output}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.output = self.process.communicate(timeout=10)[0]
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.output = self.process.communicate()[0]
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def test_real_server_login_over_http(tmp_path, accounts_file):
+    server = Server(tmp_path, accounts_file)
+    try:
+        jar = CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+        with opener.open(server.base + "/login") as response:
+            page = response.read().decode()
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        form = {"login": "edu770001", "password": PASSWORDS["edu770001"], "csrf_token": token}
+        with pytest.raises(urllib.error.HTTPError) as redirect:
+            opener.open(server.base + "/login", urllib.parse.urlencode(form).encode())
+        redirect.value.close()
+        assert redirect.value.code == 302
+        assert redirect.value.headers["Location"] == "/cabinet"
+        with opener.open(server.base + "/cabinet") as response:
+            assert "Ответственный организатор ОО" in response.read().decode()
+        with opener.open(server.base + "/healthz") as response:
+            assert response.read() == b'{"status":"ok"}\n'
+    finally:
+        server.stop()
+    assert "login attempt login='edu770001'" in server.output
+    assert "result=ok" in server.output
+    assert PASSWORDS["edu770001"] not in server.output

@@ -1,0 +1,107 @@
+"""The cabinet pages for each role, and what anonymous visitors get."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_root_redirects_by_login_state(client, auth):
+    response = client.get("/")
+    assert (response.status_code, response.headers["Location"]) == (302, "/login")
+    auth.login()
+    response = client.get("/")
+    assert (response.status_code, response.headers["Location"]) == (302, "/cabinet")
+
+
+@pytest.mark.parametrize(
+    "url, location",
+    [("/cabinet", "/login?next=%2Fcabinet"), ("/cabinet/niko", "/login?next=%2Fcabinet%2Fniko")],
+)
+def test_cabinet_pages_need_a_login(client, url, location):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.headers["Location"] == location
+
+
+@pytest.mark.parametrize(
+    "login, name, role",
+    [
+        ("niko__77", "Координатор НИКО, Москва", "Региональный координатор НИКО"),
+        ("edu780001", "ГБОУ «Школа № 101»", "Ответственный организатор ОО"),
+    ],
+)
+def test_cabinet_shows_the_account(auth, client, login, name, role):
+    auth.login(login)
+    response = client.get("/cabinet")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert name.replace("«", "&#171;") in page or name in page
+    assert login in page
+    assert role in page
+    assert f"Регион: {login[-2:] if login.startswith('niko') else login[3:5]}" in page
+    assert 'href="/cabinet/niko"' in page and ">НИКО<" in page
+    assert ">Главная<" in page
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_niko_tab_for_a_school(auth, client, app):
+    auth.login("edu770001")
+    page = client.get("/cabinet/niko").get_data(as_text=True)
+    guide = app.extensions["fisoko.content"].guide("school")
+    assert "Национальные исследования качества образования" in page
+    for header in ("№", "Мероприятие", "Срок", "Ответственные"):
+        assert f">{header}</th>" in page
+    for step in guide.steps:
+        assert step.title in page
+        assert step.deadline.strftime("%d.%m.%Y") in page
+    assert "Школы региона" not in page
+    assert "Подтвердите выборку" not in page
+
+
+def test_niko_tab_for_a_coordinator_lists_only_its_region(auth, client, app):
+    auth.login("niko__77")
+    response = client.get("/cabinet/niko")
+    page = response.get_data(as_text=True)
+    guide = app.extensions["fisoko.content"].guide("coordinator")
+    for step in guide.steps:
+        assert step.title in page
+    assert "Школы региона 77" in page
+    assert "edu770001" in page and "edu770002" in page
+    assert "edu780001" not in page
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_dates_are_shown_as_dd_mm_yyyy(auth, client):
+    auth.login("edu770001")
+    page = client.get("/cabinet/niko").get_data(as_text=True)
+    assert "16.03.2027" in page
+    assert "2027-03-16" not in page
+
+
+def test_names_from_the_file_are_escaped(app, auth, client, tmp_path):
+    from accounts import AccountStore
+    from tests.conftest import make_hash
+
+    path = tmp_path / "x.yaml"
+    path.write_text(
+        'accounts:\n  edu770001:\n    name: "<script>alert(1)</script>"\n'
+        f"    password_hash: {make_hash('Shkola-0001')}\n",
+        encoding="utf-8",
+    )
+    app.extensions["fisoko.accounts"] = AccountStore.open(path)
+    auth.login("edu770001")
+    page = client.get("/cabinet").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;" in page
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_unknown_page_is_a_russian_404(client):
+    response = client.get("/nope")
+    assert response.status_code == 404
+    assert "Страница не найдена" in response.get_data(as_text=True)

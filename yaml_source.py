@@ -1,0 +1,168 @@
+"""Reading hand-edited YAML files as node trees, so that every problem can name its line.
+
+The composer's node tree keeps the line of every key and value and lets us see duplicate keys,
+which `yaml.safe_load` silently merges. libyaml's C composer is used where PyYAML was built with
+it; the pure-Python one gives the same nodes otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from typing import NamedTuple
+
+import yaml
+
+try:
+    from yaml import CSafeLoader as Loader
+except ImportError:  # PyYAML built without libyaml
+    from yaml import SafeLoader as Loader  # type: ignore[assignment]
+
+STR = "tag:yaml.org,2002:str"
+BOOL = "tag:yaml.org,2002:bool"
+INT = "tag:yaml.org,2002:int"
+NULL = "tag:yaml.org,2002:null"
+TIMESTAMP = "tag:yaml.org,2002:timestamp"
+TAG_NAMES = {
+    STR: "text",
+    BOOL: "true/false",
+    INT: "a number",
+    "tag:yaml.org,2002:float": "a number",
+    NULL: "nothing",
+    TIMESTAMP: "a date",
+    "tag:yaml.org,2002:seq": "a list",
+    "tag:yaml.org,2002:map": "a mapping",
+}
+_TRUE = {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"}
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+
+
+class Problem(NamedTuple):
+    """One thing wrong with a file, at a 1-based line."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class Invalid(Exception):
+    """A file has problems; `problems` lists all of them."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(map(str, problems)))
+        self.problems = problems
+
+
+def line_of(node: yaml.Node) -> int:
+    """The 1-based line where a node starts."""
+    return node.start_mark.line + 1
+
+
+def decode(data: bytes, path: str) -> str:
+    """Decode a file's bytes as UTF-8 (with or without a BOM), or raise Invalid at the bad byte."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        msg = "the file is not in UTF-8 encoding; save it as UTF-8"
+        raise Invalid([Problem(path, line, msg)]) from None
+    return text
+
+
+def compose(text: str, path: str) -> yaml.Node | None:
+    """Compose one YAML document into nodes, or raise Invalid with the parser's line."""
+    try:
+        return yaml.compose(text, Loader=Loader)
+    except yaml.MarkedYAMLError as exc:
+        line = _error_line(exc, text)
+        parts = [p for p in (exc.context, exc.problem) if p]
+        raise Invalid([Problem(path, line, "YAML syntax error: " + ", ".join(parts))]) from None
+    except yaml.YAMLError as exc:
+        raise Invalid([Problem(path, 1, f"YAML error: {exc}")]) from None
+
+
+def _error_line(exc: yaml.MarkedYAMLError, text: str) -> int:
+    """The line to blame: where the problem is, or where its construct began when the problem
+    is only that the file ended (an unclosed quote or bracket)."""
+    last = text.count("\n") + (0 if text.endswith("\n") else 1)
+    for mark in (exc.problem_mark, exc.context_mark):
+        if mark is not None and mark.line + 1 <= max(last, 1):
+            return mark.line + 1
+    return max(last, 1)
+
+
+def describe(node: yaml.Node) -> str:
+    """A short human name for what a node holds, for 'expected X, got Y' messages."""
+    return TAG_NAMES.get(node.tag, node.tag)
+
+
+def mapping_items(
+    node: yaml.MappingNode, path: str, problems: list[Problem], what: str = "key"
+) -> Iterator[tuple[str, yaml.Node, yaml.Node]]:
+    """Yield (key, key node, value node) of a mapping; report non-text and duplicate keys."""
+    seen: dict[str, int] = {}
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != STR:
+            problems.append(Problem(path, line_of(key_node), f"{what} must be text"))
+            continue
+        key = key_node.value
+        first = seen.get(key)
+        if first is not None:
+            problems.append(
+                Problem(
+                    path,
+                    line_of(key_node),
+                    f"duplicate {what} '{key}' (first on line {first})",
+                )
+            )
+            continue
+        seen[key] = line_of(key_node)
+        yield key, key_node, value_node
+
+
+def as_text(
+    node: yaml.Node, path: str, problems: list[Problem], field: str, *, required: bool = True
+) -> str | None:
+    """The text of a scalar node, or None after reporting what is wrong with it."""
+    if not isinstance(node, yaml.ScalarNode) or node.tag != STR:
+        if isinstance(node, yaml.ScalarNode) and node.tag == NULL and not required:
+            return None
+        hint = "; put it in quotes" if isinstance(node, yaml.ScalarNode) else ""
+        problems.append(
+            Problem(path, line_of(node), f"{field}: expected text, got {describe(node)}{hint}")
+        )
+        return None
+    value = node.value.strip()
+    if required and not value:
+        problems.append(Problem(path, line_of(node), f"{field}: must not be empty"))
+        return None
+    return value
+
+
+def as_bool(node: yaml.Node, path: str, problems: list[Problem], field: str) -> bool | None:
+    """The value of a true/false scalar node, or None after reporting what is wrong with it."""
+    if not isinstance(node, yaml.ScalarNode) or node.tag != BOOL:
+        problems.append(
+            Problem(path, line_of(node), f"{field}: expected true or false, got {describe(node)}")
+        )
+        return None
+    return node.value in _TRUE
+
+
+def as_date(node: yaml.Node, path: str, problems: list[Problem], field: str) -> dt.date | None:
+    """A date written as YYYY-MM-DD, or None after reporting what is wrong with it."""
+    match = _DATE.fullmatch(node.value) if isinstance(node, yaml.ScalarNode) else None
+    if match is None:
+        problems.append(
+            Problem(path, line_of(node), f"{field}: expected a date as YYYY-MM-DD, e.g. 2026-10-15")
+        )
+        return None
+    try:
+        return dt.date(*map(int, match.groups()))
+    except ValueError:
+        problems.append(Problem(path, line_of(node), f"{field}: no such date '{node.value}'"))
+        return None
