@@ -1,0 +1,81 @@
+"""The pages' markup: titles, labels, and nothing inline that a strict CSP would block."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+INLINE = re.compile(r"<script|<style|\sstyle\s*=|\son[a-z]+\s*=|javascript:", re.IGNORECASE)
+TITLE_RE = re.compile(r"<title>([^<]*)</title>")
+
+
+@pytest.mark.parametrize(
+    "path", sorted(TEMPLATES.rglob("*.html")), ids=lambda p: p.relative_to(TEMPLATES).as_posix()
+)
+def test_templates_have_no_inline_script_or_style(path):
+    found = INLINE.findall(path.read_text(encoding="utf-8"))
+    assert found == [], f"{path.name}: move {found} to static/ (the CSP forbids inline code)"
+
+
+def test_static_files_are_all_local():
+    css = (TEMPLATES.parent / "static" / "css" / "style.css").read_text(encoding="utf-8")
+    assert "@import" not in css and "http" not in css and "//" not in css.replace("/*", "")
+
+
+@pytest.mark.parametrize(
+    "login, url, title",
+    [
+        (None, "/login", "Вход — ФИС ОКО"),
+        ("edu770001", "/cabinet", "Главная — ФИС ОКО"),
+        ("edu770001", "/cabinet/niko", "НИКО — ФИС ОКО"),
+        ("niko__77", "/cabinet/niko", "НИКО — ФИС ОКО"),
+        (None, "/no-such-page", "Страница не найдена — ФИС ОКО"),
+    ],
+)
+def test_pages_have_titles_and_no_inline_code(auth, client, login, url, title):
+    if login:
+        auth.login(login)
+    page = client.get(url).get_data(as_text=True)
+    assert TITLE_RE.search(page).group(1) == title
+    assert '<html lang="ru">' in page
+    assert INLINE.findall(page) == []
+    assert 'href="/static/css/style.css"' in page and 'href="/static/favicon.svg"' in page
+
+
+def test_login_error_is_announced_and_fields_are_labelled(auth):
+    page = auth.login("edu770001", "wrong-password").get_data(as_text=True)
+    assert re.search(r'<div class="alert alert--error" role="alert">\s*<p><strong>Неверный', page)
+    for field in ("login", "password"):
+        assert f'<label class="field__label" for="{field}">' in page
+        assert f'id="{field}"' in page
+
+
+def test_empty_field_error_is_tied_to_its_input(client):
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client)
+    page = client.post("/login", data={"csrf_token": token, "login": "edu770001"}).get_data(
+        as_text=True
+    )
+    assert 'aria-describedby="password-error"' in page
+    assert '<p class="field__error" id="password-error" role="alert">Введите пароль</p>' in page
+
+
+def test_active_tab_is_marked(auth, client):
+    auth.login("edu770001")
+    page = client.get("/cabinet/niko").get_data(as_text=True)
+    assert re.search(
+        r'class="tabs__tab tabs__tab--active" href="/cabinet/niko" aria-current="page"', page
+    )
+    assert page.count('aria-current="page"') == 1
+
+
+def test_tables_number_rows_and_label_cells_for_phones(auth, client):
+    auth.login("niko__77")
+    page = client.get("/cabinet/niko").get_data(as_text=True)
+    assert '<td class="table__num" data-label="№">1</td>' in page
+    assert '<td class="table__date" data-label="Срок">20.11.2026</td>' in page
+    assert '<td data-label="Логин"><code>edu770001</code></td>' in page
