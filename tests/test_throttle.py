@@ -284,3 +284,63 @@ def test_throttle_settings_from_the_environment(app_config, monkeypatch):
     actions = AuthActions(app.test_client())
     fail(actions, 3)
     assert actions.login("edu770001", GOOD).status_code == 429
+
+
+def test_real_server_blocks_guesses_and_checks_no_password_while_blocked(tmp_path, accounts_file):
+    """`python app.py` as users start it: guesses with a forged X-Forwarded-For each."""
+    import re
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+    from http.cookiejar import CookieJar
+
+    from tests.test_app import NoRedirect, Server
+
+    audit_log = tmp_path / "audit.log"
+    server = Server(tmp_path, accounts_file, env={"FISOKO_AUDIT_LOG": str(audit_log)})
+    try:
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(CookieJar()), NoRedirect
+        )
+        with opener.open(server.base + "/login") as response:
+            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.read().decode())
+        statuses = []
+        for number in range(12):
+            form = {"login": "edu770001", "password": f"guess-{number}", "csrf_token": token[1]}
+            request = urllib.request.Request(
+                server.base + "/login",
+                urllib.parse.urlencode(form).encode(),
+                headers={"X-Forwarded-For": f"203.0.113.{number}"},
+            )
+            try:
+                with opener.open(request) as response:
+                    statuses.append(response.status)
+            except urllib.error.HTTPError as error:
+                statuses.append(error.code)
+                assert "мин" in error.read().decode()
+                assert error.headers["X-Frame-Options"] == "DENY"
+                error.close()
+        with opener.open(server.base + "/static/favicon.svg") as response:
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+            assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+    finally:
+        server.stop()
+    assert statuses == [200] * 5 + [429] * 7
+    results = [line.rsplit("result=", 1)[1] for line in audit_log.read_text("utf-8").splitlines()]
+    assert results == ["wrong"] * 5 + ["throttled"] * 7
+    assert "addr=127.0.0.1 " in audit_log.read_text("utf-8")
+    assert "Traceback" not in server.output
+
+
+def test_a_failing_counter_store_refuses_the_login_without_a_check(app, auth, checks, monkeypatch):
+    """Redis down: the attempt gets the Russian 500 page, and no password is checked."""
+
+    def unreachable(self, address, login):
+        raise ConnectionError("counter store unreachable")
+
+    monkeypatch.setattr(Throttle, "wait_seconds", unreachable)
+    response = auth.login("edu770001", GOOD)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Внутренняя ошибка" in page and "unreachable" not in page
+    assert checks == []
