@@ -10,13 +10,23 @@
   one the nearest trusted proxy saw), so a visitor cannot pick its own address by sending one.
 - A body that is not a multipart upload is capped at FORM_LIMIT bytes: werkzeug reads a url-encoded
   form whole into memory with no cap of its own, and the app's forms are a few fields.
+- Bytes that are not UTF-8 never cost a visitor the whole request: werkzeug drops a url-encoded
+  form that has one (and with it the CSRF token, so the answer would be a misleading 400) and
+  fails on such a query string, so both are read with those bytes replaced (U+FFFD) or escaped.
 - Debug stays off whatever FLASK_DEBUG or FISOKO_DEBUG say: the app serves with waitress on
   school networks, and a debug page would show code and settings.
 """
 
 from __future__ import annotations
 
+import io
+import string
+import typing as t
+from urllib.parse import quote
+
+import flask
 from flask import Flask, Response, request
+from werkzeug.formparser import FormDataParser
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -49,6 +59,39 @@ def add_headers(response: Response) -> Response:
     return response
 
 
+QUERY_SAFE = string.ascii_letters + string.digits + string.punctuation
+
+
+class LenientFormDataParser(FormDataParser):
+    """Parses a url-encoded body whose bytes are not valid UTF-8 as if they were U+FFFD."""
+
+    def parse(self, stream, mimetype, content_length, options=None):
+        if mimetype != "application/x-www-form-urlencoded":
+            return super().parse(stream, mimetype, content_length, options)
+        data = stream.read()
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            data = data.decode("utf-8", "replace").encode("utf-8")
+        return super().parse(io.BytesIO(data), mimetype, len(data), options)
+
+
+class Request(flask.Request):
+    form_data_parser_class = LenientFormDataParser
+
+
+def ascii_query(wsgi_app: t.Callable) -> t.Callable:
+    """Percent-encode raw non-ASCII bytes of the query string, which werkzeug cannot decode."""
+
+    def app(environ, start_response):
+        query = environ.get("QUERY_STRING", "")
+        if not query.isascii():
+            environ["QUERY_STRING"] = quote(query.encode("latin-1", "replace"), safe=QUERY_SAFE)
+        return wsgi_app(environ, start_response)
+
+    return app
+
+
 def limit_plain_forms() -> None:
     """Cap a non-multipart body before anything (the CSRF check first of all) reads the form."""
     if request.mimetype != "multipart/form-data":
@@ -58,6 +101,8 @@ def limit_plain_forms() -> None:
 
 def init_app(app: Flask) -> None:
     app.debug = False
+    app.request_class = Request
+    app.wsgi_app = ascii_query(app.wsgi_app)
     app.before_request_funcs.setdefault(None, []).insert(0, limit_plain_forms)
     app.after_request(add_headers)
     proxies = app.config["TRUSTED_PROXIES"]
