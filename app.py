@@ -13,12 +13,15 @@ from flask_wtf.csrf import CSRFProtect
 
 import accounts
 import accounts_cli
+import audit
 import auth
 import cabinet
 import db
 import errors
 import health
+import security
 import settings
+import throttle
 from content import load_content
 from yaml_source import Invalid
 
@@ -68,6 +71,8 @@ def create_app(config: dict | None = None) -> Flask:
                 settings.Path(app.instance_path)
             )
         os.makedirs(app.instance_path, exist_ok=True)
+        audit.init_app(app)
+        throttle.init_app(app)
     except settings.ConfigError as exc:
         _fail([f"Configuration error: {exc}"])
     except OSError as exc:
@@ -79,6 +84,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     auth.login_manager.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(cabinet.bp)
     app.register_blueprint(health.bp)

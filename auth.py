@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import unicodedata
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -12,16 +11,18 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import InputRequired
 
+import audit
+import errors
 import sessions
 from accounts import Account, current_store
 from passwords import check_password
+from throttle import current_throttle, wait_text
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Войдите в личный кабинет, чтобы открыть эту страницу."
 login_manager.login_message_category = "info"
-audit_log = logging.getLogger("fisoko.audit")
 
 WRONG_CREDENTIALS = "Неверный логин или пароль"
 MAX_NEXT_LENGTH = 2000
@@ -98,10 +99,32 @@ def safe_next() -> str | None:
     return target if is_safe_next(target) else None
 
 
-def audit(login: str, result: str) -> None:
-    """One line per login attempt; the login is escaped so it cannot forge log lines."""
-    shown = login.encode("unicode_escape").decode("ascii")[:200]
-    audit_log.info("login attempt login=%r addr=%s result=%s", shown, request.remote_addr, result)
+def _address() -> str:
+    return request.remote_addr or "-"
+
+
+def _typed_login() -> str:
+    """The login as typed, without surrounding spaces: the same text the password check uses."""
+    return (request.form.get("login") or "").strip()
+
+
+def _refuse_if_throttled(typed: str, reserve: bool):
+    """A 429 page when the address or (address, login) is blocked, else None.
+
+    With `reserve`, one password check is taken from the pair's allowance (see throttle.py).
+    """
+    throttle = current_throttle()
+    wait = (throttle.reserve if reserve else throttle.wait_seconds)(_address(), typed)
+    if not wait:
+        return None
+    audit.record(typed, "throttled")
+    response = errors.render_error(
+        429,
+        f"Слишком много неудачных попыток входа. Подождите {wait_text(wait)} "
+        "и попробуйте снова. Если вы забыли пароль, напишите в техническую поддержку.",
+    )
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -110,16 +133,25 @@ def login():
     target = safe_next()
     if current_user.is_authenticated and request.method == "GET":
         return redirect(target or url_for("cabinet.home"))
+    if request.method == "POST":
+        refusal = _refuse_if_throttled(_typed_login(), reserve=False)
+        if refusal is not None:
+            return refusal
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        typed = form.login.data.strip()
+        typed = _typed_login()
+        refusal = _refuse_if_throttled(typed, reserve=True)
+        if refusal is not None:
+            return refusal
         account, result = authenticate(typed, form.password.data)
-        audit(typed, result)
+        audit.record(typed, result)
         if account is not None:
+            current_throttle().succeeded(_address(), typed)
             sessions.start()
             login_user(User(account))
             return redirect(target or url_for("cabinet.home"))
+        current_throttle().failed(_address(), typed)
         form.login.data = typed
         error = WRONG_CREDENTIALS
     return render_template("auth/login.html", form=form, error=error, next=target)

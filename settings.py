@@ -31,6 +31,13 @@ def defaults() -> dict[str, object]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
+        "AUDIT_LOG": "",
+        "RATELIMIT_STORAGE": "memory://",
+        "TRUSTED_PROXIES": 0,
+        "THROTTLE_LOGIN_FAILURES": 5,
+        "THROTTLE_ADDRESS_FAILURES": 50,
+        "THROTTLE_WINDOW_MINUTES": 15,
+        "THROTTLE_BLOCK_MINUTES": 15,
     }
 
 
@@ -65,6 +72,15 @@ def normalize(config: dict) -> None:
     _integer(config, "PORT", 1, 65535)
     _integer(config, "SESSION_MINUTES", 1, 24 * 60)
     _integer(config, "BCRYPT_COST", 4, 31)
+    _integer(config, "TRUSTED_PROXIES", 0, 10)
+    _integer(config, "THROTTLE_LOGIN_FAILURES", 1, 10_000)
+    _integer(config, "THROTTLE_ADDRESS_FAILURES", 1, 1_000_000)
+    _integer(config, "THROTTLE_WINDOW_MINUTES", 1, 7 * 24 * 60)
+    _integer(config, "THROTTLE_BLOCK_MINUTES", 1, 7 * 24 * 60)
+    config["AUDIT_LOG"] = str(config["AUDIT_LOG"] or "").strip()
+    config["RATELIMIT_STORAGE"] = str(config["RATELIMIT_STORAGE"] or "").strip()
+    if not config["RATELIMIT_STORAGE"]:
+        raise ConfigError("FISOKO_RATELIMIT_STORAGE is empty (the default is memory://)")
     _flag(config, "SECURE_COOKIES")
     config["SESSION_COOKIE_SECURE"] = config["SECURE_COOKIES"]
     if config.get("SECRET_KEY") is not None:
