@@ -19,9 +19,12 @@ import cabinet
 import db
 import errors
 import health
+import materials
+import progress
 import security
 import settings
 import throttle
+import uploads
 from content import load_content
 from yaml_source import Invalid
 
@@ -88,6 +91,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(cabinet.bp)
     app.register_blueprint(health.bp)
+    materials.init_app(app)
+    uploads.init_app(app)
+    app.register_blueprint(progress.bp)
     app.cli.add_command(accounts_cli.group)
     return app
 

@@ -7,6 +7,11 @@ import datetime as dt
 from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+import clock
+import materials
+import progress
+import upload_store
+import uploads
 from accounts import current_store
 from content import NikoContent
 
@@ -45,14 +50,14 @@ def home():
     account = current_user.account
     guide = current_content().guide(account.role)
     return render_template(
-        "cabinet/home.html", account=account, guide=guide, today=dt.date.today(), tab="home"
+        "cabinet/home.html", account=account, guide=guide, today=clock.today(), tab="home"
     )
 
 
 @bp.route("/cabinet/niko")
 @login_required
 def niko():
-    """«НИКО»: the study, its schedule and the role's steps; a coordinator also sees its schools."""
+    """«НИКО»: the study, its schedule, the role's steps, materials, uploads and progress."""
     account = current_user.account
     content = current_content()
     schools = current_store().schools_of(account.region) if account.is_coordinator else ()
@@ -62,6 +67,12 @@ def niko():
         content=content,
         guide=content.guide(account.role),
         schools=schools,
-        today=dt.date.today(),
+        today=clock.today(),
         tab="niko",
+        materials=materials.visible(account),
+        uploads=uploads.listed(account),
+        upload_limit_mb=current_app.config["MAX_UPLOAD_MB"],
+        upload_types=sorted(upload_store.ALLOWED_TYPES),
+        step_states=() if account.is_coordinator else progress.school_steps(account),
+        overview=progress.overview(account.region) if account.is_coordinator else None,
     )

@@ -28,6 +28,10 @@ from yaml_source import (
 
 STEP_ID_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 ROLE_KEYS = {"coordinator": COORDINATOR, "school": SCHOOL}
+REGION_RE = re.compile(r"[0-9]{2}")
+# A material is a plain file name in the materials folder: no folder part, nothing hidden, and
+# nothing Windows would silently change (a trailing dot or space) or refuse (:*?"<>|).
+MATERIAL_FILE_RE = re.compile(r'[^./\\:*?"<>|\x00-\x1f\x7f][^/\\:*?"<>|\x00-\x1f\x7f]{0,199}')
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,24 @@ class RoleGuide:
 
 
 @dataclass(frozen=True)
+class Material:
+    """A file of the materials folder, for some roles (and regions) from a date on."""
+
+    title: str
+    file: str
+    roles: frozenset[str]
+    regions: frozenset[str]
+    opens: dt.date | None
+    line: int
+
+    def open_to(self, role: str, region: str, today: dt.date) -> bool:
+        """Whether an account of this role and region may see it on this date."""
+        if role not in self.roles or (self.regions and region not in self.regions):
+            return False
+        return self.opens is None or self.opens <= today
+
+
+@dataclass(frozen=True)
 class NikoContent:
     """The whole НИКО tab content."""
 
@@ -70,9 +92,13 @@ class NikoContent:
     about: tuple[str, ...]
     schedule: tuple[ScheduleItem, ...]
     guides: dict[str, RoleGuide]
+    materials: tuple[Material, ...] = ()
 
     def guide(self, role: str) -> RoleGuide:
         return self.guides[role]
+
+    def material(self, file: str) -> Material | None:
+        return next((m for m in self.materials if m.file == file), None)
 
 
 def paragraphs(text: str) -> tuple[str, ...]:
@@ -167,6 +193,72 @@ class _Reader:
             return None
         return RoleGuide(paragraphs(summary), tuple(steps))  # type: ignore[arg-type]
 
+    def scalars(self, node: yaml.Node, field: str, example: str) -> list[yaml.ScalarNode] | None:
+        """The items of a list of plain values, e.g. `[school, coordinator]`."""
+        if (
+            not isinstance(node, yaml.SequenceNode)
+            or not node.value
+            or not all(isinstance(n, yaml.ScalarNode) for n in node.value)
+        ):
+            self.problem(node, f"{field}: expected a list such as {example}")
+            return None
+        return node.value
+
+    def roles(self, node: yaml.Node) -> frozenset[str] | None:
+        items = self.scalars(node, "roles", "[school, coordinator]")
+        if items is None:
+            return None
+        unknown = [n for n in items if n.value not in ROLE_KEYS]
+        for item in unknown:
+            self.problem(item, f"roles: unknown role '{item.value}' (use school or coordinator)")
+        return None if unknown else frozenset(ROLE_KEYS[n.value] for n in items)
+
+    def regions(self, node: yaml.Node) -> frozenset[str] | None:
+        items = self.scalars(node, "regions", "['77', '78']")
+        if items is None:
+            return None
+        bad = [n for n in items if REGION_RE.fullmatch(n.value) is None]
+        for item in bad:
+            self.problem(item, f"regions: '{item.value}' is not a two-digit region code like '07'")
+        return None if bad else frozenset(n.value for n in items)
+
+    def material_file(self, node: yaml.Node, seen: dict[str, int]) -> str | None:
+        file = self.text(node, "file")
+        if file is None:
+            return None
+        if MATERIAL_FILE_RE.fullmatch(file) is None or file.endswith((".", " ")):
+            self.problem(
+                node,
+                f"file '{file}': give just the name of a file in the materials folder, "
+                "without folders",
+            )
+            return None
+        if file in seen:
+            self.problem(node, f"duplicate file '{file}' (first on line {seen[file]})")
+            return None
+        seen[file] = line_of(node)
+        return file
+
+    def material(self, node: yaml.Node, seen: dict[str, int]) -> Material | None:
+        f = self.fields(node, "material", ("title", "file", "roles"), ("regions", "opens"))
+        if f is None:
+            return None
+        title = self.text(f["title"], "title") if "title" in f else None
+        file = self.material_file(f["file"], seen) if "file" in f else None
+        roles = self.roles(f["roles"]) if "roles" in f else None
+        regions = self.regions(f["regions"]) if "regions" in f else frozenset()
+        opens = self.date(f["opens"], "opens") if "opens" in f else None
+        if None in (title, file, roles, regions) or ("opens" in f and opens is None):
+            return None
+        return Material(title, file, roles, regions, opens, line_of(node))  # type: ignore[arg-type]
+
+    def materials(self, node: yaml.Node) -> tuple[Material, ...]:
+        if isinstance(node, yaml.SequenceNode) and not node.value:
+            return ()
+        seen: dict[str, int] = {}
+        found = [self.material(n, seen) for n in self.items(node, "materials")]
+        return tuple(m for m in found if m is not None)
+
 
 def parse_content(data: bytes, path: str) -> NikoContent:
     """Validate the bytes of a content file; raise Invalid listing every problem."""
@@ -174,8 +266,8 @@ def parse_content(data: bytes, path: str) -> NikoContent:
     if root is None:
         raise Invalid([Problem(path, 1, "the file is empty")])
     r = _Reader(path)
-    top = r.fields(root, "content", ("study", "schedule", "roles"))
-    if top is None or len(top) < 3:
+    top = r.fields(root, "content", ("study", "schedule", "roles"), ("materials",))
+    if top is None or not {"study", "schedule", "roles"} <= top.keys():
         raise Invalid(r.problems)
     study = r.fields(top["study"], "study", ("title", "round", "about")) or {}
     title = r.text(study["title"], "title") if "title" in study else None
@@ -187,6 +279,7 @@ def parse_content(data: bytes, path: str) -> NikoContent:
     seen: dict[str, int] = {}
     for key, node in roles.items():
         guides[ROLE_KEYS[key]] = r.guide(node, key, seen)
+    materials = r.materials(top["materials"]) if "materials" in top else ()
     if r.problems:
         raise Invalid(r.problems)
     return NikoContent(
@@ -195,6 +288,7 @@ def parse_content(data: bytes, path: str) -> NikoContent:
         about=paragraphs(about),  # type: ignore[arg-type]
         schedule=tuple(schedule),  # type: ignore[arg-type]
         guides=guides,  # type: ignore[arg-type]
+        materials=materials,
     )
 
 

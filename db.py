@@ -22,6 +22,37 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     CREATE INDEX revoked_sessions_expiry ON revoked_sessions (expires_at);
     """,
+    """
+    CREATE TABLE uploads (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        role TEXT NOT NULL,
+        region TEXT NOT NULL,
+        step TEXT NOT NULL,
+        name TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        content_type TEXT NOT NULL,
+        uploaded_at TEXT NOT NULL
+    );
+    CREATE INDEX uploads_owner ON uploads (owner, uploaded_at);
+    CREATE INDEX uploads_region ON uploads (region, uploaded_at);
+    """,
+    """
+    CREATE TABLE step_marks (
+        login TEXT NOT NULL,
+        region TEXT NOT NULL,
+        step TEXT NOT NULL,
+        done INTEGER NOT NULL,
+        changed_at TEXT NOT NULL,
+        PRIMARY KEY (login, step)
+    ) WITHOUT ROWID;
+    CREATE INDEX step_marks_region ON step_marks (region);
+    CREATE TABLE activity (
+        login TEXT PRIMARY KEY,
+        region TEXT NOT NULL,
+        at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
 ]
 
 _local = threading.local()

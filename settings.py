@@ -7,11 +7,15 @@ explains a bad value instead of failing later with a traceback.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 import secrets
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
+MIB = 1024 * 1024
+FORM_OVERHEAD = 64 * 1024  # multipart headers and the other fields sent with an upload
 
 
 class ConfigError(Exception):
@@ -22,6 +26,9 @@ def defaults() -> dict[str, object]:
     return {
         "ACCOUNTS": str(BASE_DIR / "accounts.yaml"),
         "CONTENT": str(BASE_DIR / "content" / "niko.yaml"),
+        "MATERIALS": str(BASE_DIR / "materials"),
+        "MAX_UPLOAD_MB": 20,
+        "TODAY": None,
         "HOST": "127.0.0.1",
         "PORT": 8080,
         "SESSION_MINUTES": 30,
@@ -65,11 +72,31 @@ def _flag(config: dict, key: str) -> None:
     config[key] = value in {"1", "true", "yes", "on"}
 
 
+def _date(config: dict, key: str) -> None:
+    """An optional date written as YYYY-MM-DD; a date object (from tests) passes as it is."""
+    value = config.get(key)
+    if value is None or isinstance(value, dt.date):
+        return
+    text = str(value).strip()
+    if not text:
+        config[key] = None
+        return
+    try:
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text) is None:
+            raise ValueError
+        config[key] = dt.date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"FISOKO_{key} must be a date as YYYY-MM-DD, got {value!r}") from None
+
+
 def normalize(config: dict) -> None:
     """Coerce and check the app's own settings in place; raise ConfigError on a bad one."""
-    for key in ("ACCOUNTS", "CONTENT", "HOST"):
+    for key in ("ACCOUNTS", "CONTENT", "HOST", "MATERIALS"):
         config[key] = str(config[key])
     _integer(config, "PORT", 1, 65535)
+    _integer(config, "MAX_UPLOAD_MB", 1, 1024)
+    config["MAX_CONTENT_LENGTH"] = config["MAX_UPLOAD_MB"] * MIB + FORM_OVERHEAD
+    _date(config, "TODAY")
     _integer(config, "SESSION_MINUTES", 1, 24 * 60)
     _integer(config, "BCRYPT_COST", 4, 31)
     _integer(config, "TRUSTED_PROXIES", 0, 10)

@@ -111,3 +111,16 @@ class AuthActions:
 @pytest.fixture
 def auth(client) -> AuthActions:
     return AuthActions(client)
+
+
+@pytest.fixture
+def login_as(app):
+    """Make a new test client logged in as the given account, with its own cookies."""
+
+    def make(login: str):
+        client = app.test_client()
+        response = AuthActions(client).login(login)
+        assert response.status_code == 302, f"{login} could not log in"
+        return client
+
+    return make

@@ -182,3 +182,36 @@ def test_real_server_login_over_http(tmp_path, accounts_file):
     assert "login attempt login='edu770001'" in server.output
     assert "result=ok" in server.output
     assert PASSWORDS["edu770001"] not in server.output
+
+
+@pytest.mark.parametrize(
+    "key, value, message",
+    [
+        ("MAX_UPLOAD_MB", "big", "FISOKO_MAX_UPLOAD_MB must be a whole number"),
+        ("MAX_UPLOAD_MB", 0, "FISOKO_MAX_UPLOAD_MB must be between 1 and 1024"),
+        ("TODAY", "16.03.2027", "FISOKO_TODAY must be a date as YYYY-MM-DD"),
+        ("TODAY", "2027-02-30", "FISOKO_TODAY must be a date as YYYY-MM-DD"),
+    ],
+)
+def test_bad_exchange_settings_stop_with_a_message(app_config, capsys, key, value, message):
+    with pytest.raises(SystemExit) as caught:
+        create_app({**app_config, key: value})
+    assert caught.value.code == 1
+    assert message in capsys.readouterr().err
+
+
+def test_exchange_settings_from_the_environment(app_config, monkeypatch, tmp_path):
+    import datetime as dt
+
+    monkeypatch.setenv("FISOKO_MAX_UPLOAD_MB", "5")
+    monkeypatch.setenv("FISOKO_TODAY", "2027-03-16")
+    monkeypatch.setenv("FISOKO_MATERIALS", str(tmp_path))
+    app = create_app(app_config)
+    assert app.config["MAX_UPLOAD_MB"] == 5
+    assert app.config["MAX_CONTENT_LENGTH"] > 5 * 1024 * 1024
+    assert app.config["TODAY"] == dt.date(2027, 3, 16)
+    assert app.config["MATERIALS"] == str(tmp_path)
+    monkeypatch.delenv("FISOKO_MAX_UPLOAD_MB")
+    monkeypatch.delenv("FISOKO_TODAY")
+    defaults = create_app(app_config).config
+    assert (defaults["MAX_UPLOAD_MB"], defaults["TODAY"]) == (20, None)

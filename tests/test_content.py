@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import textwrap
 from pathlib import Path
 
@@ -101,4 +102,95 @@ def test_missing_sections():
     assert problems_of("study: {}\n") == [
         "niko.yaml:1: content: missing 'schedule'",
         "niko.yaml:1: content: missing 'roles'",
+    ]
+
+
+def with_materials(section: str) -> str:
+    text = SHIPPED.read_text(encoding="utf-8")
+    return text[: text.index("\nmaterials:")] + "\n" + textwrap.dedent(section)
+
+
+NOT_A_NAME = "give just the name of a file in the materials folder, without folders"
+
+
+def material_problems(section: str) -> list[str]:
+    """Problems of a materials section, with lines counted from its `materials:` line (1)."""
+    text = with_materials(section)
+    offset = text.count("\n", 0, text.index("\nmaterials:")) + 1
+    with pytest.raises(Invalid) as caught:
+        parse_content(text.encode(), "niko.yaml")
+    return [
+        f"{p.line - offset}: {p.message.replace(f'line {offset + 6}', 'line 6')}"
+        for p in caught.value.problems
+    ]
+
+
+def test_materials_are_read_with_roles_regions_and_dates():
+    content = parse_content(
+        with_materials(
+            """\
+            materials:
+              - title: Коды
+                file: Коды участников.xlsx
+                roles: [school, coordinator]
+                regions: ['77', 78]
+                opens: 2027-03-16
+              - title: Памятка
+                file: memo.txt
+                roles: [coordinator]
+            """
+        ).encode(),
+        "niko.yaml",
+    )
+    codes, memo = content.materials
+    assert codes.file == "Коды участников.xlsx"
+    assert codes.roles == {"school", "coordinator"} and codes.regions == {"77", "78"}
+    assert codes.opens == dt.date(2027, 3, 16)
+    assert memo.regions == frozenset() and memo.opens is None
+    assert content.material("memo.txt") is memo and content.material("MEMO.TXT") is None
+    assert not codes.open_to("school", "77", dt.date(2027, 3, 15))
+    assert codes.open_to("school", "77", dt.date(2027, 3, 16))
+    assert not codes.open_to("school", "50", dt.date(2027, 3, 16))
+    assert not memo.open_to("school", "77", dt.date(2027, 3, 16))
+
+
+def test_no_or_empty_materials_are_fine():
+    assert parse_content(with_materials("materials: []\n").encode(), "n.yaml").materials == ()
+    assert parse_content(with_materials("").encode(), "n.yaml").materials == ()
+
+
+def test_material_mistakes_are_all_reported_with_lines():
+    found = material_problems(
+        """\
+        materials:
+          - title: Папка
+            file: ../secret.txt
+            roles: [school]
+          - title: Роль
+            file: a.pdf
+            roles: [teacher]
+            regions: ['7']
+            opens: 16.03.2027
+          - file: a.pdf
+            roles: school
+            color: red
+          - title: Скрытый
+            file: .hidden
+            roles: [coordinator]
+          - title: Windows
+            file: "C:\\\\x.pdf"
+            roles: [school]
+        """
+    )
+    assert found == [
+        f"3: file '../secret.txt': {NOT_A_NAME}",
+        "7: roles: unknown role 'teacher' (use school or coordinator)",
+        "8: regions: '7' is not a two-digit region code like '07'",
+        "9: opens: expected a date as YYYY-MM-DD, e.g. 2026-10-15",
+        "12: material: unknown key 'color' (allowed: title, file, roles, regions, opens)",
+        "10: material: missing 'title'",
+        "10: duplicate file 'a.pdf' (first on line 6)",
+        "11: roles: expected a list such as [school, coordinator]",
+        f"14: file '.hidden': {NOT_A_NAME}",
+        f"17: file 'C:\\x.pdf': {NOT_A_NAME}",
     ]
