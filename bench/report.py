@@ -58,6 +58,7 @@ def table(r: dict) -> str:
         f"Machine: {m['nproc']} cores, {m['cpu']}, Python {m['python']}"
         f"; load: {m['load_generator']}"
         f", {m['connections']} connections, {m['duration_s']} s per run"
+        f", best of {m['rounds']} alternating rounds"
         f", server and load {'pinned to separate cores' if m['pinned'] else 'not pinned'}",
         "",
     ]
@@ -144,4 +145,65 @@ def table(r: dict) -> str:
         for name, t in r["targets"].items()
     ]
     out += ["", *_grid(["target", "asks", "measured", "met"], rows)]
+    return "\n".join(out)
+
+
+def _ru(value: float, digits: int) -> str:
+    """A number the Russian way: a comma before the decimals."""
+    return f"{value:.{digits}f}".replace(".", ",")
+
+
+def markdown(r: dict) -> str:
+    """The main figures as Markdown tables, for the README."""
+    m, base, login = r["meta"], r["baseline"], r["login"]
+    out = [
+        "| Запрос | Запросов/с | p50, мс | p99, мс | Доля от «hello» |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for p in [{**base, "ratio": 1.0}, *r["pages"]]:
+        out.append(
+            f"| {p['name']} | {p['rps']:.0f} | {_ru(p['p50_ms'], 1)} | {_ru(p['p99_ms'], 1)} "
+            f"| {_ru(p['ratio'], 2)} |"
+        )
+    out += [
+        "",
+        "| bcrypt, стоимость | Потоков | Входов (POST /login) в с | checkpw в с | Отношение |",
+        "|---:|---:|---:|---:|---:|",
+        f"| {login['cost']} | {login['threads']} | {_ru(login['posts_per_s'], 2)} "
+        f"| {_ru(login['raw_checkpw_per_s'], 2)} | {_ru(login['ratio'], 2)} |",
+        "",
+        "| Учётных записей | Файл, МБ | Приложение, с | yaml.load, с | Отношение "
+        "| Пик памяти приложения, МБ | Пик памяти yaml.load, МБ |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for a in r["accounts_load"]:
+        out.append(
+            f"| {a['accounts']} | {_ru(a['file_mb'], 2)} | {_ru(a['app_s'], 3)} "
+            f"| {_ru(a['yaml_s'], 3)} | {_ru(a['ratio'], 2)} | {_ru(a['app_peak_mb'], 1)} "
+            f"| {_ru(a['yaml_peak_mb'], 1)} |"
+        )
+    fresh, bulk = r["freshness"], r["bulk_import"]
+    out += ["", "| Замер | Результат |", "|---|---|"]
+    what = "GET /cabinet с проверкой accounts.yaml / без неё"
+    if fresh["available"]:
+        out.append(
+            f"| {what} | {fresh['rps_with']:.0f} / {fresh['rps_without']:.0f} запросов/с "
+            f"(разница {_ru(fresh['cost_pct'], 1)} %) |"
+        )
+    else:
+        out.append(f"| {what} | пока не измерено |")
+    if bulk["available"]:
+        out.append(
+            f"| Импорт: {bulk['count']} паролей, стоимость {bulk['cost']} "
+            f"| {_ru(bulk['single_s'], 1)} с в один поток, {_ru(bulk['parallel_s'], 1)} с "
+            f"в hash_many, ускорение {_ru(bulk['speedup'], 2)} |"
+        )
+    else:
+        out.append("| Импорт: ускорение хэширования паролей | пока не измерено |")
+    out += [
+        "",
+        f"Машина: {m['nproc']} ядра, {m['cpu']}, Python {m['python']}; {m['date']}; "
+        f"нагрузка {m['load_generator']}, {m['connections']} соединения, лучший из "
+        f"{m['rounds']} чередующихся прогонов по {m['duration_s']:g} с.",
+    ]
     return "\n".join(out)
