@@ -279,9 +279,10 @@ class Bench:
 
 
 def _best(runs: list[dict]) -> dict:
-    """The run with the highest throughput, with every run's requests/s and all errors."""
+    """The run with the highest throughput, with every run's requests/s and p99 and all errors."""
     best = dict(max(runs, key=lambda run: run["rps"]))
     best["runs_rps"] = [run["rps"] for run in runs]
+    best["runs_p99_ms"] = [run["p99_ms"] for run in runs]
     best["errors"] = sum(run["errors"] for run in runs)
     return best
 
