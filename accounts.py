@@ -15,7 +15,17 @@ from types import MappingProxyType
 import yaml
 from flask import current_app
 
-from yaml_source import Invalid, Problem, as_bool, as_text, compose, decode, line_of, mapping_items
+from yaml_source import (
+    Invalid,
+    Problem,
+    as_bool,
+    as_text,
+    compose,
+    decode,
+    line_of,
+    mapping_items,
+    paused_gc,
+)
 
 COORDINATOR = "coordinator"
 SCHOOL = "school"
@@ -178,15 +188,16 @@ def parse_accounts(data: bytes, path: str) -> Accounts:
     by_login: dict[str, Account] = {}
     by_region: dict[str, list[Account]] = {}
     costs: dict[int, int] = {}
-    for login, key_node, node in mapping_items(entries, path, problems, what="login"):
-        account = _parse_account(login, key_node, node, path, problems)
-        if account is None:
-            continue
-        by_login[login] = account
-        if account.role == SCHOOL:
-            by_region.setdefault(account.region, []).append(account)
-        cost = hash_cost(account.password_hash)
-        costs[cost] = costs.get(cost, 0) + 1
+    with paused_gc():
+        for login, key_node, node in mapping_items(entries, path, problems, what="login"):
+            account = _parse_account(login, key_node, node, path, problems)
+            if account is None:
+                continue
+            by_login[login] = account
+            if account.role == SCHOOL:
+                by_region.setdefault(account.region, []).append(account)
+            cost = hash_cost(account.password_hash)
+            costs[cost] = costs.get(cost, 0) + 1
     if problems:
         raise Invalid(problems)
     return Accounts(

@@ -1,0 +1,88 @@
+"""A smoke run of bench/run.py with tiny sizes: the JSON has every figure, all of them sane."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from accounts import load_accounts
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+sys.path.insert(0, str(BENCH))
+
+import loadgen  # noqa: E402
+import probes  # noqa: E402
+
+
+def test_generated_accounts_file_is_valid_and_sized(tmp_path):
+    path = tmp_path / "a.yaml"
+    known = {"edu770001": "$2b$04$" + "a" * 53}
+    probes.write_accounts(path, 300, known)
+    loaded = load_accounts(path)
+    assert len(loaded) == 300
+    assert loaded.get("edu770001").password_hash == known["edu770001"]
+    assert loaded.get("niko__01").is_coordinator
+    assert any(a.disabled for a in loaded.by_login.values())
+
+
+def test_summary_percentiles():
+    result = loadgen.summary(100, 2.0, [float(n) for n in range(1, 101)], 0)
+    assert result["rps"] == 50.0
+    assert result["p50_ms"] == 51.0
+    assert result["p99_ms"] == 100.0
+
+
+def _positive(value) -> bool:
+    return isinstance(value, (int, float)) and value > 0
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory) -> dict:
+    out = tmp_path_factory.mktemp("bench") / "result.json"
+    command = [sys.executable, str(BENCH / "run.py"), "--quick", "--python-load"]
+    command += ["--duration=0.3", "--page-accounts=20", "--sizes=10,30", "--cost=4"]
+    command += ["--logins=1", "--import-count=8", "--import-cost=4", "--rounds=1"]
+    command += [f"--out={out}"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "x baseline" in done.stdout
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_quick_run_pages_and_baseline(quick_run):
+    assert quick_run["meta"]["load_generator"] == "python"
+    assert _positive(quick_run["baseline"]["rps"])
+    names = [p["name"] for p in quick_run["pages"]]
+    assert names == ["GET /login", "GET /cabinet", "GET /cabinet/niko"]
+    for page in quick_run["pages"]:
+        assert page["errors"] == 0, page
+        for key in ("rps", "p50_ms", "p99_ms", "ratio"):
+            assert _positive(page[key]), (page["name"], key)
+        assert page["p50_ms"] <= page["p99_ms"]
+
+
+def test_quick_run_logins_and_loads(quick_run):
+    login = quick_run["login"]
+    assert login["errors"] == 0 and login["posts"] == login["threads"]
+    for key in ("posts_per_s", "raw_checkpw_per_s", "ratio"):
+        assert _positive(login[key]), key
+    assert [row["accounts"] for row in quick_run["accounts_load"]] == [10, 30]
+    for row in quick_run["accounts_load"]:
+        for key in ("app_s", "yaml_s", "ratio", "app_peak_mb", "yaml_peak_mb", "memory_ratio"):
+            assert _positive(row[key]), key
+
+
+def test_quick_run_optional_parts_and_targets(quick_run):
+    for part, keys in [
+        ("freshness", ("rps_with", "rps_without")),
+        ("bulk_import", ("single_s", "parallel_s", "speedup")),
+    ]:
+        if quick_run[part]["available"]:
+            assert all(_positive(quick_run[part][k]) for k in keys), part
+    assert set(quick_run["targets"]) >= {"GET /cabinet", "login POST", "freshness check"}
+    for target in quick_run["targets"].values():
+        assert target["met"] in (True, False, None)
