@@ -45,13 +45,19 @@ def _load_data(app: Flask) -> None:
     """
     try:
         app.extensions["fisoko.content"] = load_content(app.config["CONTENT"])
-        store = accounts.AccountStore.open(app.config["ACCOUNTS"])
+        store = accounts.AccountStore.open(
+            app.config["ACCOUNTS"], reload_seconds=app.config["ACCOUNTS_RELOAD_SECONDS"]
+        )
     except Invalid as exc:
         if not _in_flask_cli():
             _fail([str(p) for p in exc.problems])
         for problem in exc.problems:
             log.error("%s", problem)
-        store = accounts.AccountStore(app.config["ACCOUNTS"], accounts.NO_ACCOUNTS)
+        store = accounts.AccountStore(
+            app.config["ACCOUNTS"],
+            accounts.NO_ACCOUNTS,
+            reload_seconds=app.config["ACCOUNTS_RELOAD_SECONDS"],
+        )
     app.extensions["fisoko.accounts"] = store
 
 

@@ -27,6 +27,7 @@ def defaults() -> dict[str, object]:
         "SESSION_MINUTES": 30,
         "SECURE_COOKIES": False,
         "BCRYPT_COST": 12,
+        "ACCOUNTS_RELOAD_SECONDS": 1,
         "SESSION_COOKIE_NAME": "fisoko_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -51,6 +52,17 @@ def _integer(config: dict, key: str, low: int, high: int) -> None:
     config[key] = number
 
 
+def _seconds(config: dict, key: str, high: float) -> None:
+    value = config[key]
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"FISOKO_{key} must be a number of seconds, got {value!r}") from None
+    if not 0 <= number <= high:  # also refuses nan
+        raise ConfigError(f"FISOKO_{key} must be between 0 and {high:g}, got {value!r}")
+    config[key] = number
+
+
 def _flag(config: dict, key: str) -> None:
     value = str(config[key]).strip().lower()
     if value not in {"1", "0", "true", "false", "yes", "no", "on", "off", ""}:
@@ -65,6 +77,7 @@ def normalize(config: dict) -> None:
     _integer(config, "PORT", 1, 65535)
     _integer(config, "SESSION_MINUTES", 1, 24 * 60)
     _integer(config, "BCRYPT_COST", 4, 31)
+    _seconds(config, "ACCOUNTS_RELOAD_SECONDS", 3600)
     _flag(config, "SECURE_COOKIES")
     config["SESSION_COOKIE_SECURE"] = config["SECURE_COOKIES"]
     if config.get("SECRET_KEY") is not None:
