@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import current_app
@@ -21,6 +22,7 @@ from passwords import generate_password, hash_many, hash_password, password_prob
 from yaml_source import Invalid
 
 RUN_AGAIN = "nothing was written: run the command again"
+PLACEHOLDER = "$2b$04$" + "." * 53
 password_stdin_option = click.option(
     "--password-stdin", is_flag=True, help="read the password as one line of stdin"
 )
@@ -86,7 +88,7 @@ def hash_command(password_stdin: bool, cost: int | None) -> None:
     click.echo(hash_password(password, cost or current_app.config["BCRYPT_COST"]))
 
 
-def _fail_with(problems: list) -> None:
+def _fail_with(problems: list) -> NoReturn:
     for problem in problems:
         click.echo(str(problem))
     raise SystemExit(1)
@@ -105,11 +107,10 @@ def _read_document() -> Document:
         _fail_with(exc.problems)
     except EditError as exc:
         raise click.ClickException(str(exc)) from None
-    raise AssertionError("unreachable")
 
 
-def _write(change: Callable[[Document], bytes | None]) -> Document | None:
-    """Read, change and write the file under the writers' lock; None when nothing changed."""
+def _write(change: Callable[[Document], bytes | None]) -> tuple[Document, bool]:
+    """Read, change and write the file under the writers' lock; whether anything changed."""
     path = accounts_path()
     try:
         with locked(path):
@@ -123,7 +124,7 @@ def _write(change: Callable[[Document], bytes | None]) -> Document | None:
         raise click.ClickException(f"{exc}; {RUN_AGAIN}") from None
     except OSError as exc:
         raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
-    return doc if new is not None else None
+    return doc, new is not None
 
 
 def _cost(cost: int | None) -> int:
@@ -186,8 +187,7 @@ def add_command(
         raise click.ClickException(f"the login {login} already exists")
     password_hash = hash_password(read_password(password_stdin), _cost(cost))
     new = NewAccount(login, name, password_hash, email)
-    doc = _write(lambda doc: edit.add_accounts(doc, [new]))
-    assert doc is not None
+    doc, _ = _write(lambda doc: edit.add_accounts(doc, [new]))
     click.echo(f"Added {login} ({_who(login)}) to {doc.path}")
 
 
@@ -204,8 +204,7 @@ def passwd_command(login: str, password_stdin: bool, cost: int | None) -> None:
         _known(doc, login)
         return edit.set_password(doc, login, password_hash)
 
-    doc = _write(change)
-    assert doc is not None
+    doc, _ = _write(change)
     click.echo(f"Changed the password of {login} in {doc.path}; its open sessions end")
 
 
@@ -217,8 +216,8 @@ def _set_disabled(login: str, disabled: bool) -> None:
             return None
         return edit.set_disabled(doc, login, disabled)
 
-    doc = _write(change)
-    if doc is None:
+    doc, changed = _write(change)
+    if not changed:
         click.echo(f"{login} is already {word}; nothing changed")
     else:
         click.echo(f"{login} is {word} in {doc.path}")
@@ -247,8 +246,7 @@ def remove_command(login: str) -> None:
         _known(doc, login)
         return edit.remove_account(doc, login)
 
-    doc = _write(change)
-    assert doc is not None
+    doc, _ = _write(change)
     click.echo(f"Removed {login} from {doc.path}")
 
 
@@ -286,19 +284,24 @@ def import_command(
         raise click.ClickException(
             f"{len(exc.problems)} problem(s) in {csv_path}; nothing was imported"
         ) from None
-    secrets_ = [generate_password() for _ in rows]
+    try:  # a dry run with placeholder hashes: fail now, not after minutes of hashing
+        edit.add_accounts(doc, [NewAccount(r.login, r.name, PLACEHOLDER, r.email) for r in rows])
+    except EditError as exc:
+        raise click.ClickException(str(exc)) from None
+    plain = [generate_password() for _ in rows]
     started = time.monotonic()
     with click.progressbar(length=len(rows), label="Hashing passwords", file=sys.stderr) as bar:
-        hashes = hash_many(secrets_, _cost(cost), workers, on_done=lambda: bar.update(1))
+        hashes = hash_many(plain, _cost(cost), workers, on_done=lambda: bar.update(1))
     seconds = time.monotonic() - started
     new = [NewAccount(r.login, r.name, h, r.email) for r, h in zip(rows, hashes, strict=True)]
     credentials = accounts_import.credentials_csv(
-        [(r.login, p, r.name) for r, p in zip(rows, secrets_, strict=True)]
+        [(r.login, p, r.name) for r, p in zip(rows, plain, strict=True)]
     )
     _import_write(doc, new, output, credentials, force)
     click.echo(
         f"Imported {len(rows)} accounts into {doc.path} (hashing took {seconds:.1f} s).\n"
-        f"Their passwords are in {output}: hand each school its own line, then delete the file."
+        f"Their passwords are in {os.path.abspath(output)}\n"
+        "Hand each school its own line, then delete the file."
     )
 
 

@@ -15,7 +15,7 @@ import accounts_cli
 import accounts_import
 from accounts import NO_ACCOUNTS, load_accounts
 from passwords import ALPHABET
-from tests.conftest import AuthActions
+from tests.conftest import AuthActions, make_hash
 from yaml_source import Invalid
 
 BOM = b"\xef\xbb\xbf"
@@ -213,3 +213,17 @@ def test_generated_passwords_avoid_look_alikes(runner, accounts_file, tmp_path):
     for row in read_credentials(tmp_path / "s-credentials.csv"):
         assert len(row["password"]) >= 12
         assert set(row["password"]) <= set(ALPHABET)
+
+
+def test_a_file_the_commands_cannot_edit_fails_before_hashing(runner, tmp_path, monkeypatch):
+    flow = tmp_path / "flow.yaml"
+    flow.write_text(
+        f"accounts: {{edu770001: {{name: A, password_hash: '{make_hash('Secret-123')}'}}}}\n",
+        encoding="utf-8",
+    )
+    source = tmp_path / "s.csv"
+    source.write_bytes(schools_csv(2))
+    monkeypatch.setattr(accounts_cli, "hash_many", pytest.fail)
+    result = runner.invoke(args=["accounts", "--accounts", str(flow), "import", str(source)])
+    assert result.exit_code == 1 and "flow style" in result.output
+    assert not (tmp_path / "s-credentials.csv").exists()
