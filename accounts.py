@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -234,15 +235,22 @@ class AccountStore:
             what="accounts",
         )
         self.path = self._live.path
+        self._pending = False
+        self._pending_lock = threading.Lock()
 
     @classmethod
     def open(cls, path: str | Path, *, reload_seconds: float = 0.0) -> AccountStore:
         """A store with the file's accounts; raises Invalid when the file is not valid."""
-        try:
-            known = signature(path)  # taken before reading: a change in between is seen later
-        except OSError:
-            known = None
-        return cls(path, load_accounts(path), reload_seconds=reload_seconds, known=known)
+        accounts, known = _load_with_signature(path)
+        return cls(path, accounts, reload_seconds=reload_seconds, known=known)
+
+    @classmethod
+    def deferred(cls, path: str | Path, *, reload_seconds: float = 0.0) -> AccountStore:
+        """A store that reads the file on first use (for `flask` commands, which mostly never
+        need it, and whose file may be broken); problems then are logged, not raised."""
+        store = cls(path, NO_ACCOUNTS, reload_seconds=reload_seconds)
+        store._pending = True
+        return store
 
     @property
     def accounts(self) -> Accounts:
@@ -250,6 +258,15 @@ class AccountStore:
 
     def refresh(self) -> None:
         """Pick up an edit of the file if a check is due (cheap otherwise)."""
+        if self._pending:
+            with self._pending_lock:
+                if self._pending:
+                    try:
+                        self._live.reset(*_load_with_signature(self.path))
+                    except Invalid as exc:
+                        for problem in exc.problems:
+                            log.error("%s", problem)
+                    self._pending = False
         self._live.refresh()
 
     def get(self, login: str) -> Account | None:
@@ -260,6 +277,14 @@ class AccountStore:
 
 
 NO_ACCOUNTS = Accounts(MappingProxyType({}), MappingProxyType({}), 12)
+
+
+def _load_with_signature(path: str | Path) -> tuple[Accounts, Signature | None]:
+    try:
+        known = signature(path)  # taken before reading: a change in between is seen later
+    except OSError:
+        known = None
+    return load_accounts(path), known
 
 
 def current_store() -> AccountStore:

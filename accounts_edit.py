@@ -83,7 +83,7 @@ def add_accounts(doc: Document, new: list[NewAccount]) -> bytes:
     for account in new:
         if account.login in expected:
             raise EditError(f"the login {account.login} already exists")
-        expected[account.login] = _account(account)
+        expected[account.login] = _content(_account(account))
     text, at, key_indent, field_indent = _append_point(doc)
     nl = doc.newline
     lines = []
@@ -100,16 +100,15 @@ def add_accounts(doc: Document, new: list[NewAccount]) -> bytes:
 def set_password(doc: Document, login: str, password_hash: str) -> bytes:
     """The file with a new password hash for `login`."""
     expected = _expected(doc)
-    _existing(doc, login)
-    expected[login] = dataclasses.replace(expected[login], password_hash=password_hash)
+    changed = dataclasses.replace(_existing(doc, login), password_hash=password_hash)
+    expected[login] = _content(changed)
     return _checked(doc, _set_field(doc, login, "password_hash", password_hash), expected)
 
 
 def set_disabled(doc: Document, login: str, disabled: bool) -> bytes:
     """The file with `disabled: true/false` for `login` (the field is added when missing)."""
     expected = _expected(doc)
-    _existing(doc, login)
-    expected[login] = dataclasses.replace(expected[login], disabled=disabled)
+    expected[login] = _content(dataclasses.replace(_existing(doc, login), disabled=disabled))
     value = "true" if disabled else "false"
     return _checked(doc, _set_field(doc, login, "disabled", value), expected)
 
@@ -165,15 +164,19 @@ def _account(new: NewAccount) -> Account:
     )
 
 
-def _expected(doc: Document) -> dict[str, Account]:
-    return {login: _lineless(a) for login, a in doc.accounts.by_login.items()}
+Content = tuple[str, str, str, str, str, "str | None", "str | None", bool]
 
 
-def _lineless(account: Account) -> Account:
-    return dataclasses.replace(account, line=0)
+def _expected(doc: Document) -> dict[str, Content]:
+    return {login: _content(a) for login, a in doc.accounts.by_login.items()}
 
 
-def _checked(doc: Document, text: str, expected: dict[str, Account]) -> bytes:
+def _content(a: Account) -> Content:
+    """What an account says, without the line it is on (which an edit may move)."""
+    return (a.login, a.name, a.password_hash, a.role, a.region, a.school, a.email, a.disabled)
+
+
+def _checked(doc: Document, text: str, expected: dict[str, Content]) -> bytes:
     """The new bytes, after making sure they parse to exactly the expected accounts in order."""
     data = doc.encode(text)
     try:
@@ -183,7 +186,7 @@ def _checked(doc: Document, text: str, expected: dict[str, Account]) -> bytes:
             f"the change could not be written safely ({exc.problems[0].message}); "
             "nothing was changed: make it by hand"
         ) from None
-    got = {login: _lineless(a) for login, a in result.by_login.items()}
+    got = {login: _content(a) for login, a in result.by_login.items()}
     if got != expected or list(got) != list(expected):
         raise EditError(
             "the change could not be written safely (the file's layout is unusual); "

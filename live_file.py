@@ -92,6 +92,11 @@ class LiveFile(Generic[T]):
         self._lock = threading.Lock()
         self._due = time.monotonic() + interval
 
+    def reset(self, value: T, known: Signature | None) -> None:
+        """Take a value loaded elsewhere (a deferred first load), for the file version `known`."""
+        self.value = value
+        self._known = known
+
     def refresh(self) -> None:
         """Look at the file if a check is due and no other thread is already looking."""
         if self.interval <= 0 or time.monotonic() < self._due:

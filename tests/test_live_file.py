@@ -212,3 +212,27 @@ def test_sessions_follow_the_file(app_config, accounts_file):
         response = client.get("/cabinet")
         assert response.status_code == 302, login
         assert response.headers["Location"].startswith("/login")
+
+
+def test_flask_commands_read_the_accounts_only_when_used(app_config, accounts_file, monkeypatch):
+    import accounts
+
+    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "true")
+    loads: list[str] = []
+    real = accounts.load_accounts
+    monkeypatch.setattr(accounts, "load_accounts", lambda path: loads.append(path) or real(path))
+    app = create_app({**app_config, "ACCOUNTS_RELOAD_SECONDS": 0})
+    assert loads == []
+    with app.app_context():
+        assert accounts.current_store().get("edu770001") is not None
+        assert len(accounts.current_store().accounts) == 6
+    assert [str(p) for p in loads] == [str(accounts_file)]
+
+
+def test_a_deferred_broken_file_is_logged_and_gives_no_accounts(tmp_path, caplog):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("accounts:\n  edu1: {}\n", encoding="utf-8")
+    store = AccountStore.deferred(bad)
+    store.refresh()
+    assert len(store.accounts) == 0
+    assert caplog.messages[0].startswith(f"{bad}:2: bad login 'edu1'")
