@@ -15,7 +15,7 @@ from flask.cli import AppGroup
 
 import accounts_edit as edit
 import accounts_import
-from accounts import EMAIL_RE, LOGIN_RULE, SCHOOL, Account, load_accounts, split_login
+from accounts import EMAIL_RE, LOGIN_RULE, SCHOOL, Account, Accounts, load_accounts, split_login
 from accounts_edit import Document, EditError, NewAccount
 from atomic_file import Busy, Changed, locked, replace_if_unchanged, write_new
 from passwords import generate_password, hash_many, hash_password, password_problem
@@ -94,6 +94,14 @@ def _fail_with(problems: list) -> NoReturn:
     raise SystemExit(1)
 
 
+def _load() -> Accounts:
+    """The accounts of the file, validated (no layout check: for reading and early checks)."""
+    try:
+        return load_accounts(accounts_path())
+    except Invalid as exc:
+        _fail_with(exc.problems)
+
+
 def _read_document() -> Document:
     """The accounts file, validated and ready for editing; every problem stops the command."""
     path = accounts_path()
@@ -138,10 +146,11 @@ def _who(login: str) -> str:
     return f"NIKO coordinator of region {region}"
 
 
-def _known(doc: Document, login: str) -> Account:
-    account = doc.accounts.get(login)
+def _known(loaded: Accounts | Document, login: str) -> Account:
+    accounts = loaded.accounts if isinstance(loaded, Document) else loaded
+    account = accounts.get(login)
     if account is None:
-        raise click.ClickException(f"no account {login} in {doc.path}")
+        raise click.ClickException(f"no account {login} in {accounts_path()}")
     return account
 
 
@@ -157,9 +166,9 @@ def _clean_name(name: str) -> str:
 @group.command("list")
 def list_command() -> None:
     """Print one row per account: login, role, region, name, status."""
-    doc = _read_document()
-    width = max((len(a.name) for a in doc.accounts.by_login.values()), default=0)
-    for account in doc.accounts.by_login.values():
+    loaded = _load()
+    width = max((len(a.name) for a in loaded.by_login.values()), default=0)
+    for account in loaded.by_login.values():
         role = "coordinator" if account.is_coordinator else "school"
         status = "disabled" if account.disabled else "active"
         click.echo(
@@ -183,7 +192,7 @@ def add_command(
     email = (email or "").strip() or None
     if email is not None and EMAIL_RE.fullmatch(email) is None:
         raise click.ClickException(f"not an email address: '{email}'")
-    if _read_document().accounts.get(login) is not None:
+    if _load().get(login) is not None:
         raise click.ClickException(f"the login {login} already exists")
     password_hash = hash_password(read_password(password_stdin), _cost(cost))
     new = NewAccount(login, name, password_hash, email)
@@ -197,7 +206,7 @@ def add_command(
 @cost_option
 def passwd_command(login: str, password_stdin: bool, cost: int | None) -> None:
     """Set a new password; the account's open sessions end."""
-    _known(_read_document(), login)
+    _known(_load(), login)
     password_hash = hash_password(read_password(password_stdin), _cost(cost))
 
     def change(doc: Document) -> bytes:

@@ -352,3 +352,29 @@ def test_two_writers_at_once_both_succeed(accounts_file, tmp_path):
     assert [p.returncode for p in procs] == [0, 0, 0], outputs
     loaded = load_accounts(accounts_file)
     assert all(loaded.get(login) for login in ("edu770011", "edu770012", "edu770013"))
+
+
+def test_a_flow_style_file_is_listed_and_edited_where_safe(runner, tmp_path):
+    from tests.conftest import make_hash
+
+    flow = tmp_path / "flow.yaml"
+    flow.write_text(
+        f"accounts: {{edu770001: {{name: A, password_hash: '{make_hash('Secret-123')}'}}}}\n",
+        encoding="utf-8",
+    )
+    listed = invoke(runner, "--accounts", str(flow), "list")
+    assert listed.exit_code == 0 and listed.output.split() == [
+        "edu770001",
+        "school",
+        "77",
+        "A",
+        "active",
+    ]
+    disabled = invoke(runner, "--accounts", str(flow), "disable", "edu770001")
+    assert disabled.exit_code == 0, disabled.output  # a value inside {...} can still be changed
+    assert load_accounts(flow).get("edu770001").disabled
+    before = flow.read_bytes()
+    for args in (["remove", "edu770001"], ["add", "edu770002", "--name", "B", "--password-stdin"]):
+        refused = invoke(runner, "--accounts", str(flow), *args, stdin="Secret-123\n")
+        assert refused.exit_code == 1 and "flow style" in refused.output
+        assert flow.read_bytes() == before
