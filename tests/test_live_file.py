@@ -236,3 +236,29 @@ def test_a_deferred_broken_file_is_logged_and_gives_no_accounts(tmp_path, caplog
     store.refresh()
     assert len(store.accounts) == 0
     assert caplog.messages[0].startswith(f"{bad}:2: bad login 'edu1'")
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("soon", "FISOKO_ACCOUNTS_RELOAD_SECONDS must be a number of seconds"),
+        ("-1", "FISOKO_ACCOUNTS_RELOAD_SECONDS must be between 0 and 3600"),
+        ("nan", "FISOKO_ACCOUNTS_RELOAD_SECONDS must be between 0 and 3600"),
+    ],
+)
+def test_bad_reload_setting_stops_with_a_message(app_config, monkeypatch, capsys, value, message):
+    monkeypatch.setenv("FISOKO_ACCOUNTS_RELOAD_SECONDS", value)
+    with pytest.raises(SystemExit):
+        create_app(app_config)
+    assert message in capsys.readouterr().err
+
+
+def test_reload_setting_from_the_environment(app_config, monkeypatch):
+    monkeypatch.setenv("FISOKO_ACCOUNTS_RELOAD_SECONDS", "0.5")
+    app = create_app(app_config)
+    assert app.config["ACCOUNTS_RELOAD_SECONDS"] == 0.5
+    assert app.extensions["fisoko.accounts"]._live.interval == 0.5
+    assert (
+        create_app({**app_config, "ACCOUNTS_RELOAD_SECONDS": 0}).config["ACCOUNTS_RELOAD_SECONDS"]
+        == 0
+    )
