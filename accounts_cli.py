@@ -276,10 +276,12 @@ def import_command(
     path = accounts_path()
     output = Path(out) if out else accounts_import.default_output(csv_path)
     for other in (csv_path, path):
-        if os.path.exists(output) and os.path.samefile(output, other):
+        if output.exists() and os.path.exists(other) and os.path.samefile(output, other):
             raise click.ClickException(f"the credentials file {output} would overwrite {other}")
     if output.exists() and not force:
         raise click.ClickException(f"{output} already exists; use --force to overwrite it")
+    if not output.absolute().parent.is_dir():
+        raise click.ClickException(f"no folder {output.absolute().parent} for {output}")
     try:
         data = Path(csv_path).read_bytes()
     except OSError as exc:

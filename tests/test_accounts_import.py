@@ -227,3 +227,17 @@ def test_a_file_the_commands_cannot_edit_fails_before_hashing(runner, tmp_path, 
     result = runner.invoke(args=["accounts", "--accounts", str(flow), "import", str(source)])
     assert result.exit_code == 1 and "flow style" in result.output
     assert not (tmp_path / "s-credentials.csv").exists()
+
+
+@pytest.mark.parametrize("case", ["missing csv", "missing folder"])
+def test_missing_input_or_output_folder(runner, accounts_file, tmp_path, case):
+    source = tmp_path / "s.csv"
+    out = tmp_path / "taken.csv"
+    out.write_text("x", encoding="utf-8")
+    if case == "missing folder":
+        source.write_bytes(schools_csv(1))
+        out = tmp_path / "no" / "such" / "c.csv"
+    result = runner.invoke(args=["accounts", "import", str(source), "--out", str(out), "--force"])
+    assert result.exit_code == 1
+    assert ("cannot read" if case == "missing csv" else "no folder") in result.output
+    assert "Traceback" not in result.output
