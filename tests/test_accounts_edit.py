@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import accounts_edit as edit
 from accounts import parse_accounts
@@ -185,3 +187,88 @@ def test_invalid_file_is_reported_not_edited():
 
     with pytest.raises(Invalid):
         edit.read_document(b"accounts:\n  edu1: {}\n", "a.yaml")
+
+
+# --- properties over generated files ---------------------------------------------------------
+
+NAME_CHARS = "абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГД «»№-.,:#'\"!&*?|>%@`{}[]0123456789xyz"
+
+
+@st.composite
+def files(draw) -> tuple[bytes, list[str]]:
+    """A valid accounts file with comments in the usual places, in any newline style."""
+    count = draw(st.integers(1, 6))
+    numbers = draw(st.lists(st.integers(1, 9999), min_size=count, max_size=count, unique=True))
+    logins = [f"edu77{n:04d}" for n in numbers]
+    names = draw(
+        st.lists(
+            st.text(NAME_CHARS, min_size=1, max_size=20).filter(lambda s: s.strip() == s),
+            min_size=count,
+            max_size=count,
+        )
+    )
+    lines = ["# header", "accounts:  # all of them"]
+    for login, name in zip(logins, names, strict=True):
+        if draw(st.booleans()):
+            lines.append(f"  # above {login}")
+        lines.append(f"  {login}:" + (f"  # key {login}" if draw(st.booleans()) else ""))
+        lines.append(f"    name: {edit.scalar(name)}")
+        if draw(st.booleans()):
+            lines.append(f"    disabled: {draw(st.sampled_from(['true', 'false']))}  # flag")
+        lines.append(f"    password_hash: {H1}" + ("  # hash" if draw(st.booleans()) else ""))
+        if draw(st.booleans()):
+            lines.append("")
+    newline = draw(st.sampled_from(["\n", "\r\n"]))
+    text = newline.join(lines) + (newline if draw(st.booleans()) else "")
+    bom = b"\xef\xbb\xbf" if draw(st.booleans()) else b""
+    return bom + text.encode(), logins
+
+
+def split(data: bytes) -> list[bytes]:
+    return data.splitlines(keepends=True)
+
+
+def bare(lines: list[bytes]) -> list[bytes]:
+    return [line.rstrip(b"\r\n") for line in lines]
+
+
+@settings(max_examples=60, deadline=None)
+@given(files(), st.data())
+def test_edits_change_only_the_lines_of_their_entry(case, data):
+    source, logins = case
+    document = edit.read_document(source, "a.yaml")
+    login = data.draw(st.sampled_from(logins))
+    before = split(source)
+    operation = data.draw(st.sampled_from(["add", "passwd", "disable", "enable", "remove"]))
+    if operation == "add":
+        name = data.draw(st.text(NAME_CHARS, min_size=1, max_size=20).filter(str.strip))
+        after = split(edit.add_accounts(document, [NewAccount("niko__01", name.strip(), H2)]))
+        assert parse_accounts(b"".join(after), "a.yaml").get("niko__01").name == name.strip()
+        kept = [line for line in after if b"niko__01" not in line and b"name: " not in line]
+        assert [line.rstrip(b"\r\n") for line in before if b"name: " not in line] == [
+            line.rstrip(b"\r\n") for line in kept if H2.encode() not in line
+        ]
+    elif operation == "passwd":
+        after = split(edit.set_password(document, login, H2))
+        changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+        assert len(changed) == 1
+        assert after[changed[0]] == before[changed[0]].replace(H1.encode(), H2.encode(), 1)
+    elif operation in ("disable", "enable"):
+        wanted = operation == "disable"
+        after = split(edit.set_disabled(document, login, wanted))
+        assert parse_accounts(b"".join(after), "a.yaml").get(login).disabled is wanted
+        assert len(after) - len(before) in (0, 1)
+        assert sum(line not in bare(before) for line in bare(after)) <= 1
+        assert all(line in bare(after) for line in bare(before) if b"disabled" not in line)
+    else:
+        after = split(edit.remove_account(document, login))
+        assert parse_accounts(b"".join(after), "a.yaml").get(login) is None
+        gone = [line for line in bare(before) if line not in bare(after)]
+        if len(logins) == 1:  # the emptied mapping is written as {}
+            assert bare(after)[1] == b"accounts: {}  # all of them"
+            gone.remove(b"accounts:  # all of them")
+        assert gone and gone[0].strip().startswith(f"{login}:".encode())
+        assert not any(b"# above" in line or b"# header" in line for line in gone)
+    assert after[0].startswith(b"\xef\xbb\xbf") == source.startswith(b"\xef\xbb\xbf")
+    newline = b"\r\n" if b"\r\n" in source else b"\n"
+    assert all(line.endswith(newline) for line in after[:-1])
