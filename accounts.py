@@ -6,7 +6,9 @@ messages and skips PyYAML's constructor, so validating costs less than a bare `y
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +17,7 @@ from types import MappingProxyType
 import yaml
 from flask import current_app
 
+from live_file import LiveFile, Signature, signature
 from yaml_source import (
     Invalid,
     Problem,
@@ -37,6 +40,7 @@ LOGIN_RE = re.compile(r"niko__([0-9]{2})|edu([0-9]{2})([0-9]{4})")
 BCRYPT_RE = re.compile(r"\$2[aby]\$([0-9]{2})\$[./A-Za-z0-9]{53}")
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 FIELDS = ("name", "password_hash", "email", "disabled")
+log = logging.getLogger("fisoko.accounts")
 LOGIN_RULE = "a login is niko__RR (two underscores) or eduRRNNNN, RR region and NNNN school digits"
 
 
@@ -217,16 +221,64 @@ def load_accounts(path: str | Path) -> Accounts:
 
 
 class AccountStore:
-    """Holds the current valid Accounts of one file; swapping in a new snapshot is one step."""
+    """The current valid Accounts of one file, following its edits (see live_file).
 
-    def __init__(self, path: str | Path, accounts: Accounts) -> None:
-        self.path = Path(path)
-        self.accounts = accounts
+    `accounts` is an immutable snapshot; a reload replaces it in one assignment, so a request
+    sees either the old map or the new one, never a mix.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        accounts: Accounts,
+        *,
+        reload_seconds: float = 0.0,
+        known: Signature | None = None,
+    ) -> None:
+        self._live = LiveFile(
+            path,
+            parse_accounts,
+            accounts,
+            interval=reload_seconds,
+            known=known,
+            log=log,
+            describe=lambda loaded: f"{len(loaded)} accounts",
+            what="accounts",
+        )
+        self.path = self._live.path
+        self._pending = False
+        self._pending_lock = threading.Lock()
 
     @classmethod
-    def open(cls, path: str | Path) -> AccountStore:
+    def open(cls, path: str | Path, *, reload_seconds: float = 0.0) -> AccountStore:
         """A store with the file's accounts; raises Invalid when the file is not valid."""
-        return cls(path, load_accounts(path))
+        accounts, known = _load_with_signature(path)
+        return cls(path, accounts, reload_seconds=reload_seconds, known=known)
+
+    @classmethod
+    def deferred(cls, path: str | Path, *, reload_seconds: float = 0.0) -> AccountStore:
+        """A store that reads the file on first use (for `flask` commands, which mostly never
+        need it, and whose file may be broken); problems then are logged, not raised."""
+        store = cls(path, NO_ACCOUNTS, reload_seconds=reload_seconds)
+        store._pending = True
+        return store
+
+    @property
+    def accounts(self) -> Accounts:
+        return self._live.value
+
+    def refresh(self) -> None:
+        """Pick up an edit of the file if a check is due (cheap otherwise)."""
+        if self._pending:
+            with self._pending_lock:
+                if self._pending:
+                    try:
+                        self._live.reset(*_load_with_signature(self.path))
+                    except Invalid as exc:
+                        for problem in exc.problems:
+                            log.error("%s", problem)
+                    self._pending = False
+        self._live.refresh()
 
     def get(self, login: str) -> Account | None:
         return self.accounts.get(login)
@@ -238,6 +290,16 @@ class AccountStore:
 NO_ACCOUNTS = Accounts(MappingProxyType({}), MappingProxyType({}), 12)
 
 
+def _load_with_signature(path: str | Path) -> tuple[Accounts, Signature | None]:
+    try:
+        known = signature(path)  # taken before reading: a change in between is seen later
+    except OSError:
+        known = None
+    return load_accounts(path), known
+
+
 def current_store() -> AccountStore:
-    """The account store of the app handling this request."""
-    return current_app.extensions["fisoko.accounts"]
+    """The account store of the app handling this request, refreshed if a check is due."""
+    store: AccountStore = current_app.extensions["fisoko.accounts"]
+    store.refresh()
+    return store

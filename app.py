@@ -46,18 +46,23 @@ def _fail(lines: list[str]) -> None:
 def _load_data(app: Flask) -> None:
     """Load the accounts and the НИКО content; an invalid file stops the start with its problems.
 
-    Under the `flask` command the accounts file may be broken (`accounts check` must still run),
-    so there its problems are logged and the app starts with no accounts.
+    Under the `flask` command (`python app.py accounts` too) the accounts file is read on first
+    use instead: the accounts commands read it themselves, and it may be broken (`accounts check`
+    must still run); its problems then are logged and the app has no accounts.
     """
+    path, reload_seconds = app.config["ACCOUNTS"], app.config["ACCOUNTS_RELOAD_SECONDS"]
     try:
         app.extensions["fisoko.content"] = load_content(app.config["CONTENT"])
-        store = accounts.AccountStore.open(app.config["ACCOUNTS"])
+        if _in_flask_cli():
+            store = accounts.AccountStore.deferred(path, reload_seconds=reload_seconds)
+        else:
+            store = accounts.AccountStore.open(path, reload_seconds=reload_seconds)
     except Invalid as exc:
         if not _in_flask_cli():
             _fail([str(p) for p in exc.problems])
         for problem in exc.problems:
             log.error("%s", problem)
-        store = accounts.AccountStore(app.config["ACCOUNTS"], accounts.NO_ACCOUNTS)
+        store = accounts.AccountStore(path, accounts.NO_ACCOUNTS, reload_seconds=reload_seconds)
     app.extensions["fisoko.accounts"] = store
 
 

@@ -34,6 +34,7 @@ def defaults() -> dict[str, object]:
         "SESSION_MINUTES": 30,
         "SECURE_COOKIES": False,
         "BCRYPT_COST": 12,
+        "ACCOUNTS_RELOAD_SECONDS": 1,
         "SESSION_COOKIE_NAME": "fisoko_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -62,6 +63,17 @@ def _integer(config: dict, key: str, low: int, high: int) -> None:
         raise ConfigError(f"FISOKO_{key} must be a whole number, got {value!r}") from None
     if not low <= number <= high:
         raise ConfigError(f"FISOKO_{key} must be between {low} and {high}, got {number}")
+    config[key] = number
+
+
+def _seconds(config: dict, key: str, high: float) -> None:
+    value = config[key]
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"FISOKO_{key} must be a number of seconds, got {value!r}") from None
+    if not 0 <= number <= high:  # also refuses nan
+        raise ConfigError(f"FISOKO_{key} must be between 0 and {high:g}, got {value!r}")
     config[key] = number
 
 
@@ -99,6 +111,7 @@ def normalize(config: dict) -> None:
     _date(config, "TODAY")
     _integer(config, "SESSION_MINUTES", 1, 24 * 60)
     _integer(config, "BCRYPT_COST", 4, 31)
+    _seconds(config, "ACCOUNTS_RELOAD_SECONDS", 3600)
     _integer(config, "TRUSTED_PROXIES", 0, 10)
     _integer(config, "THROTTLE_LOGIN_FAILURES", 1, 10_000)
     _integer(config, "THROTTLE_ADDRESS_FAILURES", 1, 1_000_000)
