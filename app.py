@@ -68,6 +68,10 @@ def _load_data(app: Flask) -> None:
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: defaults, then FISOKO_* variables, then `config` (for flags and tests)."""
+    if log.level == logging.NOTSET:
+        # Audit lines and reload notices are INFO: keep them under a server (waitress-serve) that
+        # configures only the root logger, whose default level would drop them.
+        log.setLevel(logging.INFO)
     app = Flask(__name__, instance_path=str(settings.instance_dir(config)))
     app.config.from_mapping(settings.defaults())
     app.config.from_prefixed_env("FISOKO")

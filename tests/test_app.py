@@ -215,3 +215,42 @@ def test_exchange_settings_from_the_environment(app_config, monkeypatch, tmp_pat
     monkeypatch.delenv("FISOKO_TODAY")
     defaults = create_app(app_config).config
     assert (defaults["MAX_UPLOAD_MB"], defaults["TODAY"]) == (20, None)
+
+
+def test_login_attempts_are_logged_under_waitress_serve(tmp_path, accounts_file):
+    """waitress-serve configures only the root logger; the audit lines must still appear."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "waitress", "--port", str(port), "--call", "app:create_app"],
+        cwd=BASE_DIR,
+        env={
+            **os.environ,
+            "FISOKO_INSTANCE": str(tmp_path / "instance"),
+            "FISOKO_ACCOUNTS": str(accounts_file),
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=1):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline and process.poll() is None, "no server"
+                time.sleep(0.1)
+        jar = CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        with opener.open(base + "/login") as response:
+            page = response.read().decode()
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        form = {"login": "edu770002", "password": "Wrong-Password", "csrf_token": token}
+        with opener.open(base + "/login", urllib.parse.urlencode(form).encode()) as response:
+            assert response.status == 200
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=10)[0]
+    assert "login attempt login='edu770002'" in output and "result=wrong" in output
