@@ -83,7 +83,7 @@ def _write_then_move(
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
-    _sync_folder(path.parent)
+    sync_folder(path.parent)
 
 
 def _copy_owner_and_mode(old: os.stat_result, temp: str) -> None:
@@ -118,11 +118,15 @@ def _move_no_overwrite(temp: str, path: Path) -> None:
     os.unlink(temp)
 
 
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); Windows cannot open a folder for this."""
+def sync_folder(folder: Path) -> None:
+    """Make a rename in the folder durable where the OS allows it (POSIX); Windows cannot open a
+    folder for this, and a folder that cannot be opened or synced is left as it is."""
     if sys.platform == "win32":
         return
-    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
     try:
         os.fsync(fd)
     except OSError:

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from atomic_file import sync_folder
+
 log = logging.getLogger("fisoko")
 
 ALLOWED_TYPES: dict[str, str] = {
@@ -105,20 +107,6 @@ def content_type_of(name: str) -> str | None:
     return ALLOWED_TYPES.get(ext.lower()) if dot else None
 
 
-def _fsync_folder(folder: Path) -> None:
-    """Make a rename durable where the OS allows it (POSIX); Windows cannot open a folder."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def _write(stream: BinaryIO, temp: Path, limit: int) -> int:
     """Copy the stream to a new temporary file and fsync it; the number of bytes written."""
     size = 0
@@ -155,7 +143,7 @@ def save(
         if size == 0:
             raise Refused(400, "Файл пустой. Выберите заполненный файл.")
         os.replace(temp, final)
-        _fsync_folder(folder)
+        sync_folder(folder)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
