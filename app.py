@@ -22,6 +22,7 @@ import health
 import materials
 import progress
 import security
+import session_cookie
 import settings
 import throttle
 import uploads
@@ -93,6 +94,7 @@ def create_app(config: dict | None = None) -> Flask:
     auth.login_manager.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    session_cookie.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(cabinet.bp)
     app.register_blueprint(health.bp)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import secrets
 import time
 
-from flask import current_app, session
+from flask import current_app, g, session
+from flask_wtf.csrf import generate_csrf
 
 from db import get_db
 
@@ -22,10 +23,16 @@ def _lifetime() -> float:
 
 
 def start() -> None:
-    """Begin a fresh session (after a login): drop everything from before, give a new id."""
+    """Begin a fresh session (after a login): drop everything from before, give a new id.
+
+    The new session gets its CSRF token now, not on the first page after the login: that page
+    would otherwise change the session and so make the cookie be signed and sent again.
+    """
     session.clear()
     session[SID_KEY] = secrets.token_urlsafe(24)
     session.permanent = True
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    generate_csrf()
 
 
 def is_active() -> bool:
