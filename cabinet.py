@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 import clock
+import fragments
 import materials
 import progress
 import upload_store
@@ -61,11 +62,19 @@ def niko():
     account = current_user.account
     content = current_content()
     schools = current_store().schools_of(account.region) if account.is_coordinator else ()
+    guide = content.guide(account.role)
     return render_template(
         "cabinet/niko.html",
         account=account,
-        content=content,
-        guide=content.guide(account.role),
+        study=fragments.render_once("cabinet/_study.html", content, (), content=content),
+        steps=fragments.render_once(
+            "cabinet/_steps.html",
+            content,
+            (account.role,),
+            guide=guide,
+            role_label=account.role_label,
+        ),
+        guide=guide,
         schools=schools,
         today=clock.today(),
         tab="niko",
