@@ -16,6 +16,7 @@ import accounts_cli
 import audit
 import auth
 import cabinet
+import csrf_tokens
 import db
 import errors
 import health
@@ -91,6 +92,7 @@ def create_app(config: dict | None = None) -> Flask:
     _load_data(app)
     db.init_app(app)
     csrf.init_app(app)
+    csrf_tokens.init_app(app)
     auth.login_manager.init_app(app)
     errors.init_app(app)
     security.init_app(app)
