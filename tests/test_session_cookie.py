@@ -100,3 +100,23 @@ def test_health_ignores_a_broken_cookie(client):
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok"}
     assert not _sets_cookie(response)
+
+
+def test_cookie_is_not_compressed_and_old_compressed_cookies_still_open(app, client, auth):
+    from itsdangerous import URLSafeTimedSerializer
+
+    auth.login()
+    cookie = client.get_cookie(COOKIE).value
+    assert not cookie.startswith("."), "a leading dot marks a zlib-compressed payload"
+    interface = app.session_interface
+    data = interface.get_signing_serializer(app).loads(cookie)
+    old_style = URLSafeTimedSerializer(
+        app.secret_key,
+        salt=interface.salt,
+        serializer=interface.serializer,
+        signer_kwargs={"key_derivation": "hmac", "digest_method": interface.digest_method},
+    ).dumps(data)
+    assert old_style.startswith(".")
+    other = app.test_client()
+    other.set_cookie(COOKIE, old_style)
+    assert other.get("/cabinet").status_code == 200
