@@ -24,6 +24,7 @@ import materials
 import progress
 import security
 import session_cookie
+import sessions
 import settings
 import throttle
 import uploads
@@ -91,6 +92,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     _load_data(app)
     db.init_app(app)
+    sessions.init_app(app)
     csrf.init_app(app)
     csrf_tokens.init_app(app)
     auth.login_manager.init_app(app)
