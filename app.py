@@ -28,6 +28,7 @@ import sessions
 import settings
 import throttle
 import uploads
+import url_cache
 from content import load_content
 from yaml_source import Invalid
 
@@ -105,6 +106,7 @@ def create_app(config: dict | None = None) -> Flask:
     materials.init_app(app)
     uploads.init_app(app)
     app.register_blueprint(progress.bp)
+    url_cache.init_app(app)
     app.cli.add_command(accounts_cli.group)
     return app
 
