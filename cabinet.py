@@ -63,6 +63,7 @@ def niko():
     content = current_content()
     schools = current_store().schools_of(account.region) if account.is_coordinator else ()
     guide = content.guide(account.role)
+    today, limit_mb = clock.today(), current_app.config["MAX_UPLOAD_MB"]
     return render_template(
         "cabinet/niko.html",
         account=account,
@@ -76,12 +77,19 @@ def niko():
         ),
         guide=guide,
         schools=schools,
-        today=clock.today(),
+        today=today,
         tab="niko",
         materials=materials.visible(account),
         uploads=uploads.listed(account),
-        upload_limit_mb=current_app.config["MAX_UPLOAD_MB"],
-        upload_types=sorted(upload_store.ALLOWED_TYPES),
+        upload_fields=fragments.render_once(
+            "cabinet/_upload_fields.html",
+            content,
+            (account.role, today, limit_mb),
+            guide=guide,
+            today=today,
+            upload_limit_mb=limit_mb,
+            upload_types=sorted(upload_store.ALLOWED_TYPES),
+        ),
         step_states=() if account.is_coordinator else progress.school_steps(account),
         overview=progress.overview(account.region) if account.is_coordinator else None,
     )

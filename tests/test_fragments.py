@@ -25,3 +25,21 @@ def test_each_role_sees_its_own_steps_in_one_app(login_as):
     assert "Ваши шаги: Региональный координатор НИКО" in coordinator
     assert school_again.count('class="steps__item"') == school.count('class="steps__item"')
     assert "Ответственный организатор ОО" in school_again
+
+
+def test_the_upload_form_selects_the_next_step_of_the_day(app, login_as):
+    import datetime as dt
+    import re
+
+    steps = app.extensions["fisoko.content"].guide("school").steps
+    client = login_as("edu770001")
+
+    def selected(day: dt.date) -> str:
+        app.config["TODAY"] = day
+        page = client.get("/cabinet/niko").get_data(as_text=True)
+        return re.search(r'<option value="([^"]+)" selected>', page).group(1)
+
+    first, second = steps[0], steps[1]
+    assert selected(first.deadline) == first.id
+    assert selected(first.deadline + dt.timedelta(days=1)) == second.id
+    assert selected(first.deadline) == first.id
