@@ -16,15 +16,19 @@ import accounts_cli
 import audit
 import auth
 import cabinet
+import csrf_tokens
 import db
 import errors
 import health
 import materials
 import progress
 import security
+import session_cookie
+import sessions
 import settings
 import throttle
 import uploads
+import url_cache
 from content import load_content
 from yaml_source import Invalid
 
@@ -93,16 +97,20 @@ def create_app(config: dict | None = None) -> Flask:
 
     _load_data(app)
     db.init_app(app)
+    sessions.init_app(app)
     csrf.init_app(app)
+    csrf_tokens.init_app(app)
     auth.login_manager.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    session_cookie.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(cabinet.bp)
     app.register_blueprint(health.bp)
     materials.init_app(app)
     uploads.init_app(app)
     app.register_blueprint(progress.bp)
+    url_cache.init_app(app)
     app.cli.add_command(accounts_cli.group)
     return app
 

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 import clock
+import fragments
 import materials
 import progress
 import upload_store
@@ -61,18 +62,34 @@ def niko():
     account = current_user.account
     content = current_content()
     schools = current_store().schools_of(account.region) if account.is_coordinator else ()
+    guide = content.guide(account.role)
+    today, limit_mb = clock.today(), current_app.config["MAX_UPLOAD_MB"]
     return render_template(
         "cabinet/niko.html",
         account=account,
-        content=content,
-        guide=content.guide(account.role),
+        study=fragments.render_once("cabinet/_study.html", content, (), content=content),
+        steps=fragments.render_once(
+            "cabinet/_steps.html",
+            content,
+            (account.role,),
+            guide=guide,
+            role_label=account.role_label,
+        ),
+        guide=guide,
         schools=schools,
-        today=clock.today(),
+        today=today,
         tab="niko",
         materials=materials.visible(account),
         uploads=uploads.listed(account),
-        upload_limit_mb=current_app.config["MAX_UPLOAD_MB"],
-        upload_types=sorted(upload_store.ALLOWED_TYPES),
+        upload_fields=fragments.render_once(
+            "cabinet/_upload_fields.html",
+            content,
+            (account.role, today, limit_mb),
+            guide=guide,
+            today=today,
+            upload_limit_mb=limit_mb,
+            upload_types=sorted(upload_store.ALLOWED_TYPES),
+        ),
         step_states=() if account.is_coordinator else progress.school_steps(account),
         overview=progress.overview(account.region) if account.is_coordinator else None,
     )

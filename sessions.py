@@ -2,7 +2,8 @@
 
 The session cookie is signed and carries its own idle timeout (Flask checks the signature's age),
 so the server keeps only the ids of sessions ended by logout, and only until a copy of their
-cookie would have expired anyway.
+cookie would have expired anyway. Whether a session is revoked is asked of the database only
+after a logout anywhere (see logout_stamp.py).
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 import secrets
 import time
 
-from flask import current_app, session
+from flask import Flask, current_app, g, session
 
+import csrf_tokens
 from db import get_db
+from logout_stamp import LogoutStamp
 
 SID_KEY = "sid"
 
@@ -21,11 +24,26 @@ def _lifetime() -> float:
     return current_app.permanent_session_lifetime.total_seconds()
 
 
+def _stamp() -> LogoutStamp:
+    return current_app.extensions["fisoko.logout_stamp"]
+
+
+def init_app(app: Flask) -> None:
+    """Map the logout stamp beside the database (after db.init_app)."""
+    app.extensions["fisoko.logout_stamp"] = LogoutStamp(str(app.config["DATABASE"]) + ".logouts")
+
+
 def start() -> None:
-    """Begin a fresh session (after a login): drop everything from before, give a new id."""
+    """Begin a fresh session (after a login): drop everything from before, give a new id.
+
+    The new session gets its CSRF token now, not on the first page after the login: that page
+    would otherwise change the session and so make the cookie be signed and sent again.
+    """
     session.clear()
     session[SID_KEY] = secrets.token_urlsafe(24)
     session.permanent = True
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    csrf_tokens.csrf_token()
 
 
 def is_active() -> bool:
@@ -33,8 +51,15 @@ def is_active() -> bool:
     sid = session.get(SID_KEY)
     if not isinstance(sid, str):
         return False
+    stamp = _stamp()
+    known = stamp.known_active(stamp.read())
+    if sid in known:
+        return True
     row = get_db().execute("SELECT 1 FROM revoked_sessions WHERE sid = ?", (sid,)).fetchone()
-    return row is None
+    if row is not None:
+        return False
+    stamp.remember(known, sid)
+    return True
 
 
 def end() -> None:
@@ -48,4 +73,5 @@ def end() -> None:
             "INSERT OR REPLACE INTO revoked_sessions (sid, expires_at) VALUES (?, ?)",
             (sid, now + _lifetime()),
         )
+        _stamp().changed()
     session.clear()

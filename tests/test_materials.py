@@ -196,3 +196,22 @@ def test_shipped_demo_opens_the_day_materials_on_the_study_day(app_config, login
     assert response.status_code == 200
     assert response.data.startswith("\ufeff".encode())
     response.close()
+
+
+def test_the_tab_sees_files_added_or_removed_within_a_second(
+    app, app_config, login_as, monkeypatch
+):
+    import time
+
+    client = login_as("edu770001")
+    page = client.get("/cabinet/niko").get_data(as_text=True)
+    assert "missing.docx — файл пока недоступен" in page
+    folder = Path(app_config["MATERIALS"])
+    (folder / "missing.docx").write_bytes(b"x" * 2048)
+    (folder / CYRILLIC).unlink()
+    later = time.monotonic() + materials.SIZES_SECONDS
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    page = client.get("/cabinet/niko").get_data(as_text=True)
+    assert 'href="/cabinet/niko/materials/missing.docx"' in page and "(2 КБ)" in page
+    assert f"{CYRILLIC} — файл пока недоступен" in page
+    assert client.get(url_of(CYRILLIC)).status_code == 404

@@ -79,3 +79,41 @@ def test_tables_number_rows_and_label_cells_for_phones(auth, client):
     assert '<td class="table__num" data-label="№">1</td>' in page
     assert '<td class="table__date" data-label="Срок">20.11.2026</td>' in page
     assert '<td data-label="Логин"><code>edu770001</code></td>' in page
+
+
+def _input(page: str, name: str) -> str:
+    match = re.search(rf'<input[^>]*\sname="{name}"[^>]*>', page)
+    assert match, f"no input {name}"
+    return match.group(0)
+
+
+def test_login_fields_carry_labels_and_attributes(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert '<label class="field__label" for="login">Логин</label>' in page
+    assert '<label class="field__label" for="password">Пароль</label>' in page
+    login, password = _input(page, "login"), _input(page, "password")
+    for attr in ('id="login"', 'type="text"', "required", "autofocus", 'autocomplete="username"'):
+        assert attr in login
+    for attr in ('id="password"', 'type="password"', "required", 'value=""'):
+        assert attr in password
+    assert "autofocus" not in password and "aria-invalid" not in login
+    token = _input(page, "csrf_token")
+    assert 'type="hidden"' in token and re.search(r'value="[^"]{20,}"', token)
+    assert 'type="submit" value="Войти"' in page
+
+
+def test_login_errors_are_tied_to_their_fields_and_the_login_is_kept(client):
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client)
+    page = client.post("/login", data={"csrf_token": token, "login": "", "password": ""})
+    text = page.get_data(as_text=True)
+    for name in ("login", "password"):
+        field = _input(text, name)
+        assert 'aria-invalid="true"' in field and f'aria-describedby="{name}-error"' in field
+        assert f'id="{name}-error" role="alert"' in text
+    typed = 'edu7700"01<b>'
+    page = client.post("/login", data={"csrf_token": token, "login": typed, "password": "x1"})
+    login = _input(page.get_data(as_text=True), "login")
+    assert 'value="edu7700&#34;01&lt;b&gt;"' in login
+    assert 'value=""' in _input(page.get_data(as_text=True), "password")
