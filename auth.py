@@ -12,7 +12,6 @@ from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import InputRequired
 
 import audit
-import csrf_tokens
 import errors
 import sessions
 from accounts import Account, current_store
@@ -138,7 +137,6 @@ def login():
         refusal = _refuse_if_throttled(_typed_login(), reserve=False)
         if refusal is not None:
             return refusal
-    csrf_tokens.csrf_token()  # the form's hidden token, made the cheaper way (see csrf_tokens)
     form = LoginForm()
     error = None
     if form.validate_on_submit():

@@ -12,8 +12,8 @@ import secrets
 import time
 
 from flask import Flask, current_app, g, session
+from flask_wtf.csrf import generate_csrf
 
-import csrf_tokens
 from db import get_db
 from logout_stamp import LogoutStamp
 
@@ -43,7 +43,7 @@ def start() -> None:
     session[SID_KEY] = secrets.token_urlsafe(24)
     session.permanent = True
     g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
-    csrf_tokens.csrf_token()
+    generate_csrf()
 
 
 def is_active() -> bool:
