@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
@@ -120,19 +121,26 @@ def _read_document() -> Document:
 def _write(change: Callable[[Document], bytes | None]) -> tuple[Document, bool]:
     """Read, change and write the file under the writers' lock; whether anything changed."""
     path = accounts_path()
+    with _write_errors(path), locked(path):
+        doc = _read_document()
+        new = change(doc)
+        if new is not None:
+            replace_if_unchanged(path, new, doc.data)
+    return doc, new is not None
+
+
+@contextmanager
+def _write_errors(path: str | Path) -> Iterator[None]:
+    """Turn what can go wrong while writing the accounts file into one clear message each."""
     try:
-        with locked(path):
-            doc = _read_document()
-            new = change(doc)
-            if new is not None:
-                replace_if_unchanged(path, new, doc.data)
+        yield
     except EditError as exc:
         raise click.ClickException(str(exc)) from None
     except (Busy, Changed) as exc:
         raise click.ClickException(f"{exc}; {RUN_AGAIN}") from None
     except OSError as exc:
-        raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
-    return doc, new is not None
+        where = f" {exc.filename}" if exc.filename else f" {path}"
+        raise click.ClickException(f"cannot write{where}: {exc.strerror or exc}") from None
 
 
 def _cost(cost: int | None) -> int:
@@ -321,25 +329,18 @@ def _import_write(
 ) -> None:
     """Credentials first, then the accounts; if the accounts cannot be written, no credentials."""
     path = doc.path
-    try:
-        with locked(path):
-            if Path(path).read_bytes() != doc.data:
-                raise Changed(f"{path} changed on disk while the passwords were being made")
-            updated = edit.add_accounts(doc, new)
-            try:
-                write_new(output, credentials, overwrite=force)
-            except FileExistsError:
-                raise click.ClickException(
-                    f"{output} already exists; use --force to overwrite it"
-                ) from None
-            try:
-                replace_if_unchanged(path, updated, doc.data)
-            except BaseException:
-                output.unlink(missing_ok=True)
-                raise
-    except EditError as exc:
-        raise click.ClickException(str(exc)) from None
-    except (Busy, Changed) as exc:
-        raise click.ClickException(f"{exc}; {RUN_AGAIN}") from None
-    except OSError as exc:
-        raise click.ClickException(f"cannot write: {exc}") from None
+    with _write_errors(path), locked(path):
+        if Path(path).read_bytes() != doc.data:
+            raise Changed(f"{path} changed on disk while the passwords were being made")
+        updated = edit.add_accounts(doc, new)
+        try:
+            write_new(output, credentials, overwrite=force)
+        except FileExistsError:
+            raise click.ClickException(
+                f"{output} already exists; use --force to overwrite it"
+            ) from None
+        try:
+            replace_if_unchanged(path, updated, doc.data)
+        except BaseException:
+            output.unlink(missing_ok=True)
+            raise

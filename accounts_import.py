@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from accounts import EMAIL_RE, LOGIN_RULE, Accounts, split_login
-from yaml_source import Invalid, Problem
+from yaml_source import Invalid, Problem, decode
 
 COLUMNS = ("login", "name", "email")
 REQUIRED = ("login", "name")
@@ -36,12 +36,7 @@ def default_output(csv_path: str | Path) -> Path:
 
 def read_rows(data: bytes, path: str, existing: Accounts) -> list[Row]:
     """Every row of the CSV, validated; raise Invalid listing every bad row with its line."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        msg = "the file is not in UTF-8; in Excel save it as «CSV UTF-8 (разделитель — запятая)»"
-        raise Invalid([Problem(path, line, msg)]) from None
+    text = decode(data, path, "in Excel save it as «CSV UTF-8 (разделитель — запятая)»")
     header_line = text.split("\n", 1)[0]
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)

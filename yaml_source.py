@@ -64,13 +64,13 @@ def line_of(node: yaml.Node) -> int:
     return node.start_mark.line + 1
 
 
-def decode(data: bytes, path: str) -> str:
+def decode(data: bytes, path: str, advice: str = "save it as UTF-8") -> str:
     """Decode a file's bytes as UTF-8 (with or without a BOM), or raise Invalid at the bad byte."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        msg = "the file is not in UTF-8 encoding; save it as UTF-8"
+        msg = f"the file is not in UTF-8 encoding; {advice}"
         raise Invalid([Problem(path, line, msg)]) from None
     return text
 

@@ -257,25 +257,6 @@ def test_wait_text(seconds, text):
     assert wait_text(seconds) == text
 
 
-@pytest.mark.parametrize(
-    "key, value, message",
-    [
-        ("THROTTLE_LOGIN_FAILURES", 0, "FISOKO_THROTTLE_LOGIN_FAILURES must be between"),
-        ("THROTTLE_ADDRESS_FAILURES", "many", "FISOKO_THROTTLE_ADDRESS_FAILURES must be a whole"),
-        ("THROTTLE_WINDOW_MINUTES", -1, "FISOKO_THROTTLE_WINDOW_MINUTES must be between"),
-        ("THROTTLE_BLOCK_MINUTES", "", "FISOKO_THROTTLE_BLOCK_MINUTES must be a whole"),
-        ("TRUSTED_PROXIES", 11, "FISOKO_TRUSTED_PROXIES must be between 0 and 10"),
-        ("RATELIMIT_STORAGE", "", "FISOKO_RATELIMIT_STORAGE is empty"),
-        ("RATELIMIT_STORAGE", "bogus://x", "FISOKO_RATELIMIT_STORAGE 'bogus://x' cannot be used"),
-    ],
-)
-def test_bad_throttle_settings_stop_with_a_message(app_config, capsys, key, value, message):
-    with pytest.raises(SystemExit) as caught:
-        create_app({**app_config, key: value})
-    assert caught.value.code == 1
-    assert message in capsys.readouterr().err
-
-
 def test_throttle_settings_from_the_environment(app_config, monkeypatch):
     monkeypatch.setenv("FISOKO_THROTTLE_LOGIN_FAILURES", "3")
     monkeypatch.setenv("FISOKO_TRUSTED_PROXIES", "2")
