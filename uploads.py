@@ -168,7 +168,10 @@ def delete(upload_id: str):
 
 
 def _too_large(error: RequestEntityTooLarge):
-    return render_error(413, upload_store.too_large_message(limit()))
+    """A file that is too big gets the upload limit; any other oversized body a plain 413."""
+    if request.mimetype == "multipart/form-data":
+        return render_error(413, upload_store.too_large_message(limit()))
+    return render_error(413)
 
 
 def init_app(app: Flask) -> None:

@@ -477,3 +477,13 @@ def test_uploads_survive_a_restart(login_as, app, app_config):
     response = client.get(f"/cabinet/niko/uploads/{upload_id}")
     assert response.status_code == 200
     response.close()
+
+
+def test_an_oversized_form_that_is_no_upload_gets_a_plain_413(client):
+    """Only a file upload is told about the file size limit; a huge login form is not a file."""
+    token = csrf_token(client)
+    response = client.post("/login", data={"csrf_token": token, "login": "x" * 1_000_000})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "Слишком большой запрос" in page
+    assert "Файл слишком большой" not in page
