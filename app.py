@@ -11,26 +11,18 @@ import sys
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-import accounts
-import accounts_cli
-import audit
 import auth
 import cabinet
-import csrf_tokens
-import db
-import errors
-import health
-import materials
-import progress
-import security
-import session_cookie
-import sessions
-import settings
-import throttle
-import uploads
-import url_cache
-from content import load_content
-from yaml_source import Invalid
+from fisoko import db, settings
+from fisoko.accounts import cli as accounts_cli
+from fisoko.accounts import store as accounts
+from fisoko.files.yaml_source import Invalid
+from fisoko.login import audit, throttle
+from fisoko.niko import materials, progress, uploads
+from fisoko.niko.content import load_content
+from fisoko.sessions import cookie as session_cookie
+from fisoko.sessions import csrf_tokens, lifecycle
+from fisoko.web import errors, health, security, url_cache
 
 csrf = CSRFProtect()
 log = logging.getLogger("fisoko")
@@ -97,7 +89,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     _load_data(app)
     db.init_app(app)
-    sessions.init_app(app)
+    lifecycle.init_app(app)
     csrf.init_app(app)
     csrf_tokens.init_app(app)
     auth.login_manager.init_app(app)

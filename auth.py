@@ -11,12 +11,12 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import InputRequired
 
-import audit
-import errors
-import sessions
-from accounts import Account, current_store
-from passwords import check_password
-from throttle import current_throttle, wait_text
+from fisoko.accounts.passwords import check_password
+from fisoko.accounts.store import Account, current_store
+from fisoko.login import audit
+from fisoko.login.throttle import current_throttle, wait_text
+from fisoko.sessions import lifecycle
+from fisoko.web import errors
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -54,7 +54,7 @@ def load_user(user_id: str) -> User | None:
     account = current_store().get(login)
     if account is None or account.disabled or digest != hash_digest(account.password_hash):
         return None
-    if not sessions.is_active():
+    if not lifecycle.is_active():
         return None
     return User(account)
 
@@ -148,7 +148,7 @@ def login():
         audit.record(typed, result)
         if account is not None:
             current_throttle().succeeded(_address(), typed)
-            sessions.start()
+            lifecycle.start()
             login_user(User(account))
             return redirect(target or url_for("cabinet.home"))
         current_throttle().failed(_address(), typed)
@@ -161,6 +161,6 @@ def login():
 def logout():
     """End the session here and on the server, so a replayed cookie opens nothing."""
     logout_user()
-    sessions.end()
+    lifecycle.end()
     flash("Вы вышли из личного кабинета.", "info")
     return redirect(url_for("auth.login"))

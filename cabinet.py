@@ -7,14 +7,10 @@ import datetime as dt
 from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-import clock
-import fragments
-import materials
-import progress
-import upload_store
-import uploads
-from accounts import current_store
-from content import NikoContent
+from fisoko.accounts.store import current_store
+from fisoko.niko import clock, materials, progress, upload_store, uploads
+from fisoko.niko.content import NikoContent
+from fisoko.web import fragments
 
 bp = Blueprint("cabinet", __name__)
 

@@ -26,10 +26,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flask import Flask  # noqa: E402
-
-from app import create_app  # noqa: E402
 from probes import write_accounts  # noqa: E402
 from servers import CSRF_RE  # noqa: E402
+
+from app import create_app  # noqa: E402
 
 SCHOOL, PASSWORD = "edu770001", "Bench-School-0001"
 PATHS = {

@@ -69,7 +69,7 @@ def write_accounts(path: Path, count: int, known: dict[str, str], cost: int = 12
 
 def _load(mode: str, path: str):
     if mode == "app":
-        import accounts
+        from fisoko.accounts import store as accounts
 
         return accounts.load_accounts(path)
     import yaml
@@ -80,7 +80,7 @@ def _load(mode: str, path: str):
 def probe_load(mode: str, path: str, memory: bool) -> dict:
     """Seconds to load the file, or its peak traced memory in MB."""
     if mode == "app":
-        import accounts  # noqa: F401 - imported before measuring, like yaml below
+        from fisoko.accounts import store as accounts  # noqa: F401 - imported before measuring, like yaml below
     import yaml  # noqa: F401
 
     if memory:
@@ -125,7 +125,7 @@ def probe_bcrypt(cost: int, threads: int, per_thread: int) -> dict:
 
 def probe_hashing(count: int, cost: int) -> dict:
     """passwords.hash_many (the bulk import's hashing) against hashing one by one."""
-    import passwords
+    from fisoko.accounts import passwords
 
     hash_many = getattr(passwords, "hash_many", None)
     if hash_many is None:

@@ -154,7 +154,7 @@ def _ru(value: float, digits: int) -> str:
 
 
 def markdown(r: dict) -> str:
-    """The main figures as Markdown tables, for the README."""
+    """The main figures as Markdown tables, for docs/performance.md."""
     m, base, login = r["meta"], r["baseline"], r["login"]
     out = [
         "| Запрос | Запросов/с | p50, мс | p99, мс | Доля от «hello» |",

@@ -19,7 +19,6 @@ import tempfile
 from pathlib import Path
 
 import bcrypt
-
 import loadgen
 import report
 import servers
@@ -28,7 +27,7 @@ from probes import write_accounts
 ROOT = servers.ROOT
 sys.path.insert(0, str(ROOT))
 
-import settings  # noqa: E402
+from fisoko import settings  # noqa: E402
 
 SCHOOL, SCHOOL_PASSWORD = "edu770001", "Bench-School-0001"
 PAGES = [("GET /login", "/login", False), ("GET /cabinet", "/cabinet", True)]
@@ -51,7 +50,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--import-cost", type=int, help="bcrypt cost in the import test (8)")
     p.add_argument("--rounds", type=int, help="alternating rounds of each load test (3; quick 1)")
     p.add_argument("--python-load", action="store_true", help="use the Python load generator")
-    p.add_argument("--markdown", action="store_true", help="also print Markdown tables (README)")
+    p.add_argument("--markdown", action="store_true", help="also print Markdown tables (docs/performance.md)")
     p.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.json"))
     args = p.parse_args(argv)
     quick = args.quick

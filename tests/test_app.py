@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import stat
 import subprocess
 import sys
@@ -18,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from settings import BASE_DIR
-from tests.conftest import PASSWORDS
+from fisoko.settings import BASE_DIR
+from tests.helpers import PASSWORDS, NoRedirect, Server, free_port, run_app
 
 
 def test_secret_key_is_generated_once_and_kept(app_config, monkeypatch):
@@ -95,25 +94,6 @@ def test_invalid_accounts_stop_the_start_with_every_problem(app_config, tmp_path
     assert len(err) == 5
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def run_app(
-    *args: str, env: dict | None = None, timeout: float = 30
-) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "app.py", *args],
-        cwd=BASE_DIR,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
 def test_python_app_py_with_invalid_accounts_exits_1_without_traceback(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("accounts:\n  edu770001:\n    name: [x\n", encoding="utf-8")
@@ -128,46 +108,6 @@ def test_python_app_py_help_lists_the_flags():
     assert result.returncode == 0
     for flag in ("--host", "--port", "--accounts"):
         assert flag in result.stdout
-
-
-class Server:
-    """`python app.py` on a free loopback port, stopped at the end of the test."""
-
-    def __init__(self, tmp_path: Path, accounts: Path, env: dict | None = None) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [sys.executable, "app.py", "--port", str(self.port), "--accounts", str(accounts)],
-            cwd=BASE_DIR,
-            env={**os.environ, "FISOKO_INSTANCE": str(tmp_path / "instance"), **(env or {})},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(self.base + "/healthz", timeout=1):
-                    return
-            except OSError:
-                if self.process.poll() is not None:
-                    break
-                time.sleep(0.1)
-        self.stop()
-        raise AssertionError(f"server did not start: {self.output}")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.output = self.process.communicate(timeout=10)[0]
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.output = self.process.communicate()[0]
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
 
 
 def test_real_server_login_over_http(tmp_path, accounts_file):

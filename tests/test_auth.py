@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from auth import is_safe_next
-from tests.conftest import PASSWORDS, csrf_token
+from tests.helpers import PASSWORDS, csrf_token
 
 WRONG = "Неверный логин или пароль"
 
@@ -71,7 +71,7 @@ def test_bad_login_shows_the_generic_error_and_keeps_the_login(auth, client, log
 def test_password_over_72_bytes_never_matches_its_truncation(app, tmp_path, client, auth):
     """bcrypt would ignore bytes past 72; a longer password must not log in as its prefix."""
     long_password = "a" * 72
-    from tests.conftest import accounts_yaml
+    from tests.helpers import accounts_yaml
 
     path = tmp_path / "long.yaml"
     path.write_text(accounts_yaml({"edu770001": long_password}), encoding="utf-8")
@@ -240,7 +240,7 @@ def test_session_expires_after_idle_minutes(app_config, monkeypatch):
 
     app = create_app({**app_config, "SESSION_MINUTES": 1})
     client = app.test_client()
-    from tests.conftest import AuthActions
+    from tests.helpers import AuthActions
 
     AuthActions(client).login()
     assert client.get("/cabinet").status_code == 200
@@ -253,7 +253,7 @@ def test_session_is_refreshed_by_each_request(app_config, monkeypatch):
     import time
 
     from app import create_app
-    from tests.conftest import AuthActions
+    from tests.helpers import AuthActions
 
     app = create_app({**app_config, "SESSION_MINUTES": 1})
     client = app.test_client()
@@ -266,7 +266,7 @@ def test_session_is_refreshed_by_each_request(app_config, monkeypatch):
 
 def test_sessions_survive_a_restart_with_the_same_instance(app_config):
     from app import create_app
-    from tests.conftest import AuthActions
+    from tests.helpers import AuthActions
 
     client = create_app(app_config).test_client()
     AuthActions(client).login()
@@ -277,8 +277,8 @@ def test_sessions_survive_a_restart_with_the_same_instance(app_config):
 
 
 def test_changed_password_hash_ends_open_sessions(app, auth, client, tmp_path):
-    from accounts import AccountStore
-    from tests.conftest import accounts_yaml
+    from fisoko.accounts.store import AccountStore
+    from tests.helpers import accounts_yaml
 
     auth.login()
     path = tmp_path / "changed.yaml"

@@ -14,7 +14,7 @@ import bcrypt
 import pytest
 
 from app import create_app
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token
 
 ROUNDS = 9
 COST = 8

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from accounts import load_accounts
+from fisoko.accounts.store import load_accounts
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 sys.path.insert(0, str(BENCH))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import NAMES, PASSWORDS, accounts_yaml
+from tests.helpers import NAMES, PASSWORDS, accounts_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "artifacts" / "screenshots"

@@ -79,8 +79,8 @@ def test_dates_are_shown_as_dd_mm_yyyy(auth, client):
 
 
 def test_names_from_the_file_are_escaped(app, auth, client, tmp_path):
-    from accounts import AccountStore
-    from tests.conftest import make_hash
+    from fisoko.accounts.store import AccountStore
+    from tests.helpers import make_hash
 
     path = tmp_path / "x.yaml"
     path.write_text(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import db
 from app import create_app
+from fisoko import db
 
 
 def test_a_version_1_database_is_migrated_and_keeps_its_rows(app_config):

@@ -12,9 +12,8 @@ import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar
 
-from settings import BASE_DIR
-from tests.conftest import PASSWORDS
-from tests.test_app import NoRedirect, Server
+from fisoko.settings import BASE_DIR
+from tests.helpers import PASSWORDS, NoRedirect, Server
 
 
 class Browser:

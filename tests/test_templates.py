@@ -54,7 +54,7 @@ def test_login_error_is_announced_and_fields_are_labelled(auth):
 
 
 def test_empty_field_error_is_tied_to_its_input(client):
-    from tests.conftest import csrf_token
+    from tests.helpers import csrf_token
 
     token = csrf_token(client)
     page = client.post("/login", data={"csrf_token": token, "login": "edu770001"}).get_data(
@@ -103,7 +103,7 @@ def test_login_fields_carry_labels_and_attributes(client):
 
 
 def test_login_errors_are_tied_to_their_fields_and_the_login_is_kept(client):
-    from tests.conftest import csrf_token
+    from tests.helpers import csrf_token
 
     token = csrf_token(client)
     page = client.post("/login", data={"csrf_token": token, "login": "", "password": ""})

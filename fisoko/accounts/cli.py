@@ -1,0 +1,353 @@
+"""`flask --app app accounts ...` (also `python app.py accounts ...`): work on accounts.yaml."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from fisoko.accounts import bulk_import, edit
+from fisoko.accounts.edit import Document, EditError, NewAccount
+from fisoko.accounts.passwords import generate_password, hash_many, hash_password, password_problem
+from fisoko.accounts.store import (
+    EMAIL_RE,
+    LOGIN_RULE,
+    SCHOOL,
+    Account,
+    Accounts,
+    load_accounts,
+    split_login,
+)
+from fisoko.files.atomic_file import Busy, Changed, locked, replace_if_unchanged, write_new
+from fisoko.files.yaml_source import Invalid
+
+RUN_AGAIN = "nothing was written: run the command again"
+PLACEHOLDER = "$2b$04$" + "." * 53
+password_stdin_option = click.option(
+    "--password-stdin", is_flag=True, help="read the password as one line of stdin"
+)
+cost_option = click.option(
+    "--cost", type=click.IntRange(4, 31), help="bcrypt cost (default: BCRYPT_COST, 12)"
+)
+
+
+@click.group("accounts", cls=AppGroup)
+@click.option(
+    "--accounts",
+    "accounts_path",
+    metavar="PATH",
+    help="accounts file (default: FISOKO_ACCOUNTS, else the shipped accounts.yaml)",
+)
+@click.pass_context
+def group(ctx: click.Context, accounts_path: str | None) -> None:
+    """Check and edit the accounts file."""
+    ctx.meta["fisoko.accounts_path"] = accounts_path
+
+
+def accounts_path() -> str:
+    """The file the command works on: --accounts, else the app's ACCOUNTS setting."""
+    chosen = click.get_current_context().meta.get("fisoko.accounts_path")
+    return chosen or current_app.config["ACCOUNTS"]
+
+
+def read_password(from_stdin: bool) -> str:
+    """A new password: one line of stdin, or typed twice without echo; checked against the rules."""
+    if from_stdin:
+        line = sys.stdin.readline()
+        password = line.rstrip("\r\n")
+        if not line:
+            raise click.ClickException("no password on standard input")
+    else:
+        password = click.prompt(
+            "Password", hide_input=True, confirmation_prompt="Repeat the password"
+        )
+    problem = password_problem(password)
+    if problem:
+        raise click.ClickException(problem)
+    return password
+
+
+@group.command("check")
+def check() -> None:
+    """Validate the file: 'OK: N accounts', or every problem as PATH:LINE: message."""
+    try:
+        loaded = load_accounts(accounts_path())
+    except Invalid as exc:
+        for problem in exc.problems:
+            click.echo(str(problem))
+        raise SystemExit(1) from None
+    click.echo(f"OK: {len(loaded)} accounts")
+
+
+@group.command("hash")
+@password_stdin_option
+@cost_option
+def hash_command(password_stdin: bool, cost: int | None) -> None:
+    """Print the bcrypt hash of a password, to paste into accounts.yaml by hand."""
+    password = read_password(password_stdin)
+    click.echo(hash_password(password, cost or current_app.config["BCRYPT_COST"]))
+
+
+def _fail_with(problems: list) -> NoReturn:
+    for problem in problems:
+        click.echo(str(problem))
+    raise SystemExit(1)
+
+
+def _load() -> Accounts:
+    """The accounts of the file, validated (no layout check: for reading and early checks)."""
+    try:
+        return load_accounts(accounts_path())
+    except Invalid as exc:
+        _fail_with(exc.problems)
+
+
+def _read_document() -> Document:
+    """The accounts file, validated and ready for editing; every problem stops the command."""
+    path = accounts_path()
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return edit.read_document(data, path)
+    except Invalid as exc:
+        _fail_with(exc.problems)
+    except EditError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _write(change: Callable[[Document], bytes | None]) -> tuple[Document, bool]:
+    """Read, change and write the file under the writers' lock; whether anything changed."""
+    path = accounts_path()
+    with _write_errors(path), locked(path):
+        doc = _read_document()
+        new = change(doc)
+        if new is not None:
+            replace_if_unchanged(path, new, doc.data)
+    return doc, new is not None
+
+
+@contextmanager
+def _write_errors(path: str | Path) -> Iterator[None]:
+    """Turn what can go wrong while writing the accounts file into one clear message each."""
+    try:
+        yield
+    except EditError as exc:
+        raise click.ClickException(str(exc)) from None
+    except (Busy, Changed) as exc:
+        raise click.ClickException(f"{exc}; {RUN_AGAIN}") from None
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else f" {path}"
+        raise click.ClickException(f"cannot write{where}: {exc.strerror or exc}") from None
+
+
+def _cost(cost: int | None) -> int:
+    return cost or current_app.config["BCRYPT_COST"]
+
+
+def _who(login: str) -> str:
+    role, region, school = split_login(login) or ("", "", None)
+    if role == SCHOOL:
+        return f"school {school} of region {region}"
+    return f"NIKO coordinator of region {region}"
+
+
+def _known(loaded: Accounts | Document, login: str) -> Account:
+    accounts = loaded.accounts if isinstance(loaded, Document) else loaded
+    account = accounts.get(login)
+    if account is None:
+        raise click.ClickException(f"no account {login} in {accounts_path()}")
+    return account
+
+
+def _clean_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise click.ClickException("the name must not be empty")
+    if any(ch < " " or ch == "\x7f" for ch in name):
+        raise click.ClickException("the name must be one line of text")
+    return name
+
+
+@group.command("list")
+def list_command() -> None:
+    """Print one row per account: login, role, region, name, status."""
+    loaded = _load()
+    width = max((len(a.name) for a in loaded.by_login.values()), default=0)
+    for account in loaded.by_login.values():
+        role = "coordinator" if account.is_coordinator else "school"
+        status = "disabled" if account.disabled else "active"
+        click.echo(
+            f"{account.login:<9}  {role:<11}  {account.region}  {account.name:<{width}}  {status}"
+        )
+
+
+@group.command("add")
+@click.argument("login")
+@click.option("--name", required=True, help="the organization's or coordinator's name")
+@click.option("--email", help="contact address (optional)")
+@password_stdin_option
+@cost_option
+def add_command(
+    login: str, name: str, email: str | None, password_stdin: bool, cost: int | None
+) -> None:
+    """Add an account; prompts for its password twice."""
+    if split_login(login) is None:
+        raise click.ClickException(f"bad login '{login}': {LOGIN_RULE}")
+    name = _clean_name(name)
+    email = (email or "").strip() or None
+    if email is not None and EMAIL_RE.fullmatch(email) is None:
+        raise click.ClickException(f"not an email address: '{email}'")
+    if _load().get(login) is not None:
+        raise click.ClickException(f"the login {login} already exists")
+    password_hash = hash_password(read_password(password_stdin), _cost(cost))
+    new = NewAccount(login, name, password_hash, email)
+    doc, _ = _write(lambda doc: edit.add_accounts(doc, [new]))
+    click.echo(f"Added {login} ({_who(login)}) to {doc.path}")
+
+
+@group.command("passwd")
+@click.argument("login")
+@password_stdin_option
+@cost_option
+def passwd_command(login: str, password_stdin: bool, cost: int | None) -> None:
+    """Set a new password; the account's open sessions end."""
+    _known(_load(), login)
+    password_hash = hash_password(read_password(password_stdin), _cost(cost))
+
+    def change(doc: Document) -> bytes:
+        _known(doc, login)
+        return edit.set_password(doc, login, password_hash)
+
+    doc, _ = _write(change)
+    click.echo(f"Changed the password of {login} in {doc.path}; its open sessions end")
+
+
+def _set_disabled(login: str, disabled: bool) -> None:
+    word = "disabled" if disabled else "enabled"
+
+    def change(doc: Document) -> bytes | None:
+        if _known(doc, login).disabled == disabled:
+            return None
+        return edit.set_disabled(doc, login, disabled)
+
+    doc, changed = _write(change)
+    if not changed:
+        click.echo(f"{login} is already {word}; nothing changed")
+    else:
+        click.echo(f"{login} is {word} in {doc.path}")
+
+
+@group.command("disable")
+@click.argument("login")
+def disable_command(login: str) -> None:
+    """Switch an account off: it cannot log in, its open sessions end."""
+    _set_disabled(login, True)
+
+
+@group.command("enable")
+@click.argument("login")
+def enable_command(login: str) -> None:
+    """Switch a disabled account on again."""
+    _set_disabled(login, False)
+
+
+@group.command("remove")
+@click.argument("login")
+def remove_command(login: str) -> None:
+    """Remove an account (its lines; comments above it stay)."""
+
+    def change(doc: Document) -> bytes:
+        _known(doc, login)
+        return edit.remove_account(doc, login)
+
+    doc, _ = _write(change)
+    click.echo(f"Removed {login} from {doc.path}")
+
+
+@group.command("import")
+@click.argument("csv_path", metavar="CSV", type=click.Path(dir_okay=False))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="credentials file to write (default: <CSV name>-credentials.csv beside the CSV)",
+)
+@click.option("--force", is_flag=True, help="overwrite an existing credentials file")
+@cost_option
+@click.option("--workers", type=click.IntRange(1, 256), help="hashing threads (default: cores)")
+def import_command(
+    csv_path: str, out: str | None, force: bool, cost: int | None, workers: int | None
+) -> None:
+    """Create the accounts listed in a CSV (login,name,email) with random passwords."""
+    path = accounts_path()
+    output = Path(out) if out else bulk_import.default_output(csv_path)
+    for other in (csv_path, path):
+        if output.exists() and os.path.exists(other) and os.path.samefile(output, other):
+            raise click.ClickException(f"the credentials file {output} would overwrite {other}")
+    if output.exists() and not force:
+        raise click.ClickException(f"{output} already exists; use --force to overwrite it")
+    if not output.absolute().parent.is_dir():
+        raise click.ClickException(f"no folder {output.absolute().parent} for {output}")
+    try:
+        data = Path(csv_path).read_bytes()
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {csv_path}: {exc.strerror or exc}") from None
+    doc = _read_document()
+    try:
+        rows = bulk_import.read_rows(data, csv_path, doc.accounts)
+    except Invalid as exc:
+        for problem in exc.problems:
+            click.echo(str(problem))
+        raise click.ClickException(
+            f"{len(exc.problems)} problem(s) in {csv_path}; nothing was imported"
+        ) from None
+    try:  # a dry run with placeholder hashes: fail now, not after minutes of hashing
+        edit.add_accounts(doc, [NewAccount(r.login, r.name, PLACEHOLDER, r.email) for r in rows])
+    except EditError as exc:
+        raise click.ClickException(str(exc)) from None
+    plain = [generate_password() for _ in rows]
+    started = time.monotonic()
+    with click.progressbar(length=len(rows), label="Hashing passwords", file=sys.stderr) as bar:
+        hashes = hash_many(plain, _cost(cost), workers, on_done=lambda: bar.update(1))
+    seconds = time.monotonic() - started
+    new = [NewAccount(r.login, r.name, h, r.email) for r, h in zip(rows, hashes, strict=True)]
+    credentials = bulk_import.credentials_csv(
+        [(r.login, p, r.name) for r, p in zip(rows, plain, strict=True)]
+    )
+    _import_write(doc, new, output, credentials, force)
+    click.echo(
+        f"Imported {len(rows)} accounts into {doc.path} (hashing took {seconds:.1f} s).\n"
+        f"Their passwords are in {os.path.abspath(output)}\n"
+        "Hand each school its own line, then delete the file."
+    )
+
+
+def _import_write(
+    doc: Document, new: list[NewAccount], output: Path, credentials: bytes, force: bool
+) -> None:
+    """Credentials first, then the accounts; if the accounts cannot be written, no credentials."""
+    path = doc.path
+    with _write_errors(path), locked(path):
+        if Path(path).read_bytes() != doc.data:
+            raise Changed(f"{path} changed on disk while the passwords were being made")
+        updated = edit.add_accounts(doc, new)
+        try:
+            write_new(output, credentials, overwrite=force)
+        except FileExistsError:
+            raise click.ClickException(
+                f"{output} already exists; use --force to overwrite it"
+            ) from None
+        try:
+            replace_if_unchanged(path, updated, doc.data)
+        except BaseException:
+            output.unlink(missing_ok=True)
+            raise

@@ -1,0 +1,305 @@
+"""The accounts file: parsing and validating accounts.yaml into an immutable map, and the store.
+
+Accounts are built straight from the composed node tree: that keeps each entry's line for error
+messages and skips PyYAML's constructor, so validating costs less than a bare `yaml.load`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+import yaml
+from flask import current_app
+
+from fisoko.files.live_file import LiveFile, Signature, signature
+from fisoko.files.yaml_source import (
+    Invalid,
+    Problem,
+    as_bool,
+    as_text,
+    compose,
+    decode,
+    line_of,
+    mapping_items,
+    paused_gc,
+)
+
+COORDINATOR = "coordinator"
+SCHOOL = "school"
+ROLE_LABELS = {
+    COORDINATOR: "Региональный координатор НИКО",
+    SCHOOL: "Ответственный организатор ОО",
+}
+LOGIN_RE = re.compile(r"niko__([0-9]{2})|edu([0-9]{2})([0-9]{4})")
+BCRYPT_RE = re.compile(r"\$2[aby]\$([0-9]{2})\$[./A-Za-z0-9]{53}")
+EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+FIELDS = ("name", "password_hash", "email", "disabled")
+log = logging.getLogger("fisoko.accounts")
+LOGIN_RULE = "a login is niko__RR (two underscores) or eduRRNNNN, RR region and NNNN school digits"
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """One account of accounts.yaml; role and region come from the login."""
+
+    login: str
+    name: str
+    password_hash: str
+    role: str
+    region: str
+    school: str | None = None
+    email: str | None = None
+    disabled: bool = False
+    line: int = 0
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS[self.role]
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == COORDINATOR
+
+
+def split_login(login: str) -> tuple[str, str, str | None] | None:
+    """(role, region, school code) of a well-formed login, else None."""
+    match = LOGIN_RE.fullmatch(login)
+    if match is None:
+        return None
+    if match.group(1) is not None:
+        return COORDINATOR, match.group(1), None
+    return SCHOOL, match.group(2), match.group(3)
+
+
+def hash_cost(password_hash: str) -> int:
+    """The bcrypt cost written in a hash."""
+    return int(password_hash[4:6])
+
+
+@dataclass(frozen=True)
+class Accounts:
+    """An immutable snapshot of the accounts file with O(1) look-up by login."""
+
+    by_login: Mapping[str, Account]
+    schools_by_region: Mapping[str, tuple[Account, ...]]
+    usual_cost: int
+
+    def get(self, login: str) -> Account | None:
+        return self.by_login.get(login)
+
+    def __len__(self) -> int:
+        return len(self.by_login)
+
+    def schools_of(self, region: str) -> tuple[Account, ...]:
+        """The school accounts of a region, in file order."""
+        return self.schools_by_region.get(region, ())
+
+
+def _parse_account(
+    login: str, key_node: yaml.Node, node: yaml.Node, path: str, problems: list[Problem]
+) -> Account | None:
+    parts = split_login(login)
+    if parts is None:
+        problems.append(Problem(path, line_of(key_node), f"bad login '{login}': {LOGIN_RULE}"))
+    if not isinstance(node, yaml.MappingNode):
+        problems.append(
+            Problem(path, line_of(node), f"{login}: expected the account's fields (name, ...)")
+        )
+        return None
+    before = len(problems)
+    fields: dict[str, object] = {}
+    for key, field_key, value in mapping_items(node, path, problems, what="field"):
+        if key == "name":
+            fields["name"] = as_text(value, path, problems, "name")
+        elif key == "password_hash":
+            text = as_text(value, path, problems, "password_hash")
+            if text is not None and BCRYPT_RE.fullmatch(text) is None:
+                problems.append(
+                    Problem(
+                        path,
+                        line_of(value),
+                        "password_hash: not a bcrypt hash ($2b$12$ and 53 more characters); "
+                        "make one with: python app.py accounts hash",
+                    )
+                )
+            fields["password_hash"] = text
+        elif key == "email":
+            text = as_text(value, path, problems, "email", required=False)
+            if text and EMAIL_RE.fullmatch(text) is None:
+                problems.append(Problem(path, line_of(value), f"email: not an address: '{text}'"))
+            fields["email"] = text or None
+        elif key == "disabled":
+            fields["disabled"] = as_bool(value, path, problems, "disabled")
+        else:
+            problems.append(
+                Problem(
+                    path,
+                    line_of(field_key),
+                    f"{login}: unknown field '{key}' (allowed: {', '.join(FIELDS)})",
+                )
+            )
+    for required in ("name", "password_hash"):
+        if required not in fields:
+            problems.append(
+                Problem(path, line_of(key_node), f"{login}: missing field '{required}'")
+            )
+    if parts is None or len(problems) > before:
+        return None
+    role, region, school = parts
+    return Account(
+        login=login,
+        name=fields["name"],  # type: ignore[arg-type]
+        password_hash=fields["password_hash"],  # type: ignore[arg-type]
+        role=role,
+        region=region,
+        school=school,
+        email=fields.get("email"),  # type: ignore[arg-type]
+        disabled=bool(fields.get("disabled")),
+        line=line_of(key_node),
+    )
+
+
+def parse_accounts(data: bytes, path: str) -> Accounts:
+    """Validate the bytes of an accounts file; raise Invalid listing every problem."""
+    root = compose(decode(data, path), path)
+    if root is None:
+        raise Invalid([Problem(path, 1, "the file is empty; it must start with 'accounts:'")])
+    problems: list[Problem] = []
+    if not isinstance(root, yaml.MappingNode):
+        raise Invalid([Problem(path, line_of(root), "the file must start with 'accounts:'")])
+    entries: yaml.Node | None = None
+    for key, key_node, value in mapping_items(root, path, problems):
+        if key == "accounts":
+            entries = value
+        else:
+            problems.append(
+                Problem(path, line_of(key_node), f"unknown top-level key '{key}' (only 'accounts')")
+            )
+    if entries is None:
+        problems.append(Problem(path, 1, "no 'accounts:' section"))
+        raise Invalid(problems)
+    if not isinstance(entries, yaml.MappingNode):
+        problems.append(
+            Problem(path, line_of(entries), "accounts: expected logins with their fields under it")
+        )
+        raise Invalid(problems)
+    by_login: dict[str, Account] = {}
+    by_region: dict[str, list[Account]] = {}
+    costs: dict[int, int] = {}
+    with paused_gc():
+        for login, key_node, node in mapping_items(entries, path, problems, what="login"):
+            account = _parse_account(login, key_node, node, path, problems)
+            if account is None:
+                continue
+            by_login[login] = account
+            if account.role == SCHOOL:
+                by_region.setdefault(account.region, []).append(account)
+            cost = hash_cost(account.password_hash)
+            costs[cost] = costs.get(cost, 0) + 1
+    if problems:
+        raise Invalid(problems)
+    return Accounts(
+        by_login=MappingProxyType(by_login),
+        schools_by_region=MappingProxyType({r: tuple(a) for r, a in by_region.items()}),
+        usual_cost=max(costs, key=costs.__getitem__) if costs else 12,
+    )
+
+
+def load_accounts(path: str | Path) -> Accounts:
+    """Read and validate an accounts file; a missing or unreadable file is a Problem too."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise Invalid([Problem(str(path), 1, f"cannot read the file: {exc.strerror}")]) from None
+    return parse_accounts(data, str(path))
+
+
+class AccountStore:
+    """The current valid Accounts of one file, following its edits (see live_file).
+
+    `accounts` is an immutable snapshot; a reload replaces it in one assignment, so a request
+    sees either the old map or the new one, never a mix.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        accounts: Accounts,
+        *,
+        reload_seconds: float = 0.0,
+        known: Signature | None = None,
+    ) -> None:
+        self._live = LiveFile(
+            path,
+            parse_accounts,
+            accounts,
+            interval=reload_seconds,
+            known=known,
+            log=log,
+            describe=lambda loaded: f"{len(loaded)} accounts",
+            what="accounts",
+        )
+        self.path = self._live.path
+        self._pending = False
+        self._pending_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, path: str | Path, *, reload_seconds: float = 0.0) -> AccountStore:
+        """A store with the file's accounts; raises Invalid when the file is not valid."""
+        accounts, known = _load_with_signature(path)
+        return cls(path, accounts, reload_seconds=reload_seconds, known=known)
+
+    @classmethod
+    def deferred(cls, path: str | Path, *, reload_seconds: float = 0.0) -> AccountStore:
+        """A store that reads the file on first use (for `flask` commands, which mostly never
+        need it, and whose file may be broken); problems then are logged, not raised."""
+        store = cls(path, NO_ACCOUNTS, reload_seconds=reload_seconds)
+        store._pending = True
+        return store
+
+    @property
+    def accounts(self) -> Accounts:
+        return self._live.value
+
+    def refresh(self) -> None:
+        """Pick up an edit of the file if a check is due (cheap otherwise)."""
+        if self._pending:
+            with self._pending_lock:
+                if self._pending:
+                    try:
+                        self._live.reset(*_load_with_signature(self.path))
+                    except Invalid as exc:
+                        for problem in exc.problems:
+                            log.error("%s", problem)
+                    self._pending = False
+        self._live.refresh()
+
+    def get(self, login: str) -> Account | None:
+        return self.accounts.get(login)
+
+    def schools_of(self, region: str) -> tuple[Account, ...]:
+        return self.accounts.schools_of(region)
+
+
+NO_ACCOUNTS = Accounts(MappingProxyType({}), MappingProxyType({}), 12)
+
+
+def _load_with_signature(path: str | Path) -> tuple[Accounts, Signature | None]:
+    try:
+        known = signature(path)  # taken before reading: a change in between is seen later
+    except OSError:
+        known = None
+    return load_accounts(path), known
+
+
+def current_store() -> AccountStore:
+    """The account store of the app handling this request, refreshed if a check is due."""
+    store: AccountStore = current_app.extensions["fisoko.accounts"]
+    store.refresh()
+    return store

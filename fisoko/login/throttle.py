@@ -1,0 +1,135 @@
+"""Login throttling: failed logins per (address, typed login) and per address block further tries.
+
+Counters live in a `limits` storage (`FISOKO_RATELIMIT_STORAGE`: memory:// in this process, or
+redis://... shared by several processes). `limits` is the engine under Flask-Limiter; it is used
+directly because Flask-Limiter counts requests to a route, while a login throttle must count only
+failed password checks, block for a fixed time once the count is reached, and forget a pair's
+failures after a success, which `limits`' public hit/test/clear calls express one to one.
+
+- Failures are counted in a moving window (the last `window` seconds, not clock-aligned buckets).
+- Reaching the threshold starts a block: a one-hit fixed window of `block` seconds, which both
+  marks the block and says when it ends.
+- A password check is reserved for the pair before it runs, so parallel requests cannot get more
+  checks than the threshold allows; a success clears the reservation with the pair's count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+
+from flask import Flask, current_app
+from limits import RateLimitItemPerSecond
+from limits.errors import ConfigurationError
+from limits.storage import MovingWindowSupport, Storage, storage_from_string
+from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
+
+from fisoko.settings import ConfigError
+
+NAMESPACE = "FISOKO"
+
+
+def _login_key(login: str) -> str:
+    """A fixed-size key for any typed text, so a 10,000-character login stores 32 characters."""
+    return hashlib.sha256(login.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+class Throttle:
+    """The throttle's rules over one storage; every method is safe to call from many threads."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        login_failures: int,
+        address_failures: int,
+        window_seconds: int,
+        block_seconds: int,
+    ) -> None:
+        if not isinstance(storage, MovingWindowSupport):
+            raise ConfigError(
+                "FISOKO_RATELIMIT_STORAGE: this storage cannot keep moving windows; "
+                "use memory:// or redis://"
+            )
+        self.moving = MovingWindowRateLimiter(storage)
+        self.fixed = FixedWindowRateLimiter(storage)
+        self.storage = storage
+        self.pair_limit = RateLimitItemPerSecond(login_failures, window_seconds, NAMESPACE)
+        self.address_limit = RateLimitItemPerSecond(address_failures, window_seconds, NAMESPACE)
+        self.block = RateLimitItemPerSecond(1, block_seconds, NAMESPACE)
+
+    @staticmethod
+    def _pair(address: str, login: str) -> tuple[str, ...]:
+        return ("pair", address, _login_key(login))
+
+    @staticmethod
+    def _address(address: str) -> tuple[str, ...]:
+        return ("address", address)
+
+    def _blocked_for(self, key: tuple[str, ...]) -> int:
+        if self.fixed.test(self.block, "block", *key):
+            return 0
+        reset = self.fixed.get_window_stats(self.block, "block", *key).reset_time
+        return max(1, math.ceil(reset - time.time()))
+
+    def _start_block(self, key: tuple[str, ...]) -> int:
+        self.fixed.hit(self.block, "block", *key)
+        return self._blocked_for(key)
+
+    def wait_seconds(self, address: str, login: str) -> int:
+        """Seconds until the address and the pair may try again; 0 when neither is blocked."""
+        return max(
+            self._blocked_for(self._address(address)),
+            self._blocked_for(self._pair(address, login)),
+        )
+
+    def reserve(self, address: str, login: str) -> int:
+        """Take one password check for the pair: 0 when allowed, else the seconds to wait."""
+        wait = self.wait_seconds(address, login)
+        if wait:
+            return wait
+        pair = self._pair(address, login)
+        if self.moving.hit(self.pair_limit, *pair):
+            return 0
+        return self._start_block(pair)
+
+    def failed(self, address: str, login: str) -> None:
+        """Count a failed check (its pair hit was reserved); block what reached its threshold."""
+        pair = self._pair(address, login)
+        if self.moving.get_window_stats(self.pair_limit, *pair).remaining <= 0:
+            self._start_block(pair)
+        where = self._address(address)
+        counted = self.moving.hit(self.address_limit, *where)
+        if not counted or self.moving.get_window_stats(self.address_limit, *where).remaining <= 0:
+            self._start_block(where)
+
+    def succeeded(self, address: str, login: str) -> None:
+        """A good password clears the pair's count (the address keeps its failures)."""
+        self.moving.clear(self.pair_limit, *self._pair(address, login))
+
+
+def wait_text(seconds: int) -> str:
+    """How long to wait, in Russian: whole minutes rounded up, or seconds under a minute."""
+    if seconds >= 60:
+        return f"{math.ceil(seconds / 60)} мин"
+    return f"{max(1, seconds)} сек"
+
+
+def current_throttle() -> Throttle:
+    return current_app.extensions["fisoko.throttle"]
+
+
+def init_app(app: Flask) -> None:
+    """Make the app's throttle from its settings; a storage it cannot use is a ConfigError."""
+    uri = app.config["RATELIMIT_STORAGE"]
+    try:
+        storage = storage_from_string(uri)
+    except (ConfigurationError, ValueError) as exc:
+        raise ConfigError(f"FISOKO_RATELIMIT_STORAGE {uri!r} cannot be used: {exc}") from None
+    app.extensions["fisoko.throttle"] = Throttle(
+        storage,
+        login_failures=app.config["THROTTLE_LOGIN_FAILURES"],
+        address_failures=app.config["THROTTLE_ADDRESS_FAILURES"],
+        window_seconds=app.config["THROTTLE_WINDOW_MINUTES"] * 60,
+        block_seconds=app.config["THROTTLE_BLOCK_MINUTES"] * 60,
+    )

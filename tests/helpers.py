@@ -1,0 +1,135 @@
+"""What several test modules share: the test accounts, forms, and a real server on loopback."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import bcrypt
+
+from fisoko.settings import BASE_DIR
+
+PASSWORDS = {
+    "niko__77": "Koord-77-Pass",
+    "niko__78": "Koord-78-Pass",
+    "edu770001": "Shkola-0001",
+    "edu770002": "Shkola-0002",
+    "edu780001": "Shkola-7801",
+    "edu770009": "Disabled-09",
+}
+NAMES = {
+    "niko__77": "Координатор НИКО, Москва",
+    "niko__78": "Координатор НИКО, Санкт-Петербург",
+    "edu770001": "ГБОУ «Школа № 1»",
+    "edu770002": "ГБОУ «Школа № 2»",
+    "edu780001": "ГБОУ «Школа № 101»",
+    "edu770009": "ГБОУ «Закрытая школа»",
+}
+CSRF_RE = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
+VALUE_RE = re.compile(r'value="([^"]+)"')
+
+
+def make_hash(password: str) -> str:
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode()
+
+
+def accounts_yaml(passwords: dict[str, str] | None = None) -> str:
+    """The text of a valid accounts file for the test accounts (edu770009 disabled)."""
+    lines = ["# test accounts", "accounts:"]
+    for login, password in (passwords or PASSWORDS).items():
+        lines += [f"  {login}:  # {login}", f"    name: {NAMES.get(login, login)}"]
+        if login == "edu770009":
+            lines.append("    disabled: true")
+        lines.append(f"    password_hash: {make_hash(password)}")
+    return "\n".join(lines) + "\n"
+
+
+def csrf_token(client, url: str = "/login") -> str:
+    """The CSRF token of the form on a page (this also starts the client's session)."""
+    page = client.get(url).get_data(as_text=True)
+    match = CSRF_RE.search(page)
+    assert match, f"no CSRF token on {url}"
+    return VALUE_RE.search(match.group(0)).group(1)
+
+
+class AuthActions:
+    def __init__(self, client) -> None:
+        self.client = client
+
+    def login(self, login: str = "edu770001", password: str | None = None, next: str | None = None):
+        token = csrf_token(self.client)
+        url = "/login" if next is None else f"/login?next={next}"
+        data = {
+            "login": login,
+            "password": PASSWORDS.get(login, "") if password is None else password,
+        }
+        return self.client.post(url, data={**data, "csrf_token": token})
+
+    def logout(self):
+        token = csrf_token(self.client, "/cabinet")
+        return self.client.post("/logout", data={"csrf_token": token})
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run_app(
+    *args: str, env: dict | None = None, timeout: float = 30
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "app.py", *args],
+        cwd=BASE_DIR,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+class Server:
+    """`python app.py` on a free loopback port, stopped at the end of the test."""
+
+    def __init__(self, tmp_path: Path, accounts: Path, env: dict | None = None) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [sys.executable, "app.py", "--port", str(self.port), "--accounts", str(accounts)],
+            cwd=BASE_DIR,
+            env={**os.environ, "FISOKO_INSTANCE": str(tmp_path / "instance"), **(env or {})},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.base + "/healthz", timeout=1):
+                    return
+            except OSError:
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.1)
+        self.stop()
+        raise AssertionError(f"server did not start: {self.output}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.output = self.process.communicate(timeout=10)[0]
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.output = self.process.communicate()[0]
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None

@@ -1,0 +1,124 @@
+"""The audit log: one escaped line per login attempt, to the log and to FISOKO_AUDIT_LOG."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app import create_app
+from fisoko.login.audit import escape
+from tests.helpers import PASSWORDS, AuthActions
+
+LINE_RE = re.compile(
+    r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d login attempt login='(?:[^'\\]|\\.)*'(?:\.\.\.)?"
+    r" addr=\S+ result=(ok|wrong|unknown|disabled|throttled)"
+)
+
+
+@pytest.fixture
+def audit_file(tmp_path):
+    return tmp_path / "logs" / "audit.log"
+
+
+@pytest.fixture
+def app(app_config, audit_file):
+    audit_file.parent.mkdir()
+    return create_app({**app_config, "AUDIT_LOG": str(audit_file)})
+
+
+def read_lines(path) -> list[str]:
+    return path.read_text(encoding="utf-8").split("\n")[:-1]
+
+
+@pytest.mark.parametrize(
+    "text, shown",
+    [
+        ("edu770001", "edu770001"),
+        ("a\nb", "a\\x0ab"),
+        ("a\r\nFAKE", "a\\x0d\\x0aFAKE"),
+        ("\x1b[31mred", "\\x1b[31mred"),
+        ("x\u2028y\u2029z", "x\\u2028y\\u2029z"),
+        ("\u202eevil", "\\u202eevil"),
+        ("nul\0", "nul\\x00"),
+        ("it's", "it\\'s"),
+        ("back\\slash", "back\\\\slash"),
+        ("логин пользователя", "логин пользователя"),
+        ("tab\there", "tab\\x09here"),
+        ("\U000e0001tag", "\\U000e0001tag"),
+    ],
+)
+def test_escape(text, shown):
+    assert escape(text) == shown
+
+
+def test_escape_shortens_a_long_login():
+    assert escape("x" * 10_000) == "x" * 200 + "..."
+
+
+def test_every_result_is_written_as_one_line_without_passwords(app, auth, audit_file, caplog):
+    caplog.set_level("INFO", logger="fisoko.audit")
+    auth.login("edu770001")
+    auth.logout()
+    auth.login("edu770001", "Wrong-Pass-1")
+    auth.login("edu770099", "Wrong-Pass-2")
+    auth.login("edu770009")
+    for _ in range(5):
+        auth.login("edu780001", "Wrong-Pass-3")
+    auth.login("edu780001", PASSWORDS["edu780001"])
+    lines = read_lines(audit_file)
+    results = [LINE_RE.fullmatch(line).group(1) for line in lines]
+    assert results == ["ok", "wrong", "unknown", "disabled"] + ["wrong"] * 5 + ["throttled"]
+    assert "login='edu770099' addr=127.0.0.1 result=unknown" in lines[2]
+    logged = [r.getMessage() for r in caplog.records if r.name == "fisoko.audit"]
+    assert [line.split(" ", 1)[1] for line in lines] == logged
+    text = audit_file.read_text(encoding="utf-8")
+    for secret in ["Wrong-Pass", *PASSWORDS.values()]:
+        assert secret not in text
+
+
+@pytest.mark.parametrize(
+    "login",
+    [
+        "nobody\n2030-01-01T00:00:00+00:00 login attempt login='edu770001' addr=1.2.3.4 result=ok",
+        "nobody\r2030 result=ok",
+        "x\u2028y result=ok",
+        "x\x85y\x0bz\x0c result=ok",
+        "\x1b[2K\x1b[1Gresult=ok",
+        "' addr=6.6.6.6 result=ok",
+    ],
+)
+def test_a_login_cannot_forge_audit_lines(app, auth, audit_file, login):
+    auth.login(login, "whatever-1")
+    text = audit_file.read_text(encoding="utf-8")
+    assert text.count("\n") == 1
+    assert len(text.splitlines()) == 1
+    assert not any(ch in text[:-1] for ch in "\r\x0b\x0c\x1b\x85\u2028\u2029")
+    match = LINE_RE.fullmatch(text[:-1])
+    assert match and match.group(1) == "unknown"
+    assert "addr=127.0.0.1 " in text
+
+
+def test_an_audit_log_that_cannot_be_written_stops_the_start(app_config, tmp_path, capsys):
+    target = tmp_path / "missing-folder" / "audit.log"
+    with pytest.raises(SystemExit) as caught:
+        create_app({**app_config, "AUDIT_LOG": str(target)})
+    assert caught.value.code == 1
+    assert f"FISOKO_AUDIT_LOG: cannot write {target}" in capsys.readouterr().err
+
+
+def test_a_failing_audit_file_does_not_fail_the_login(app, audit_file, caplog):
+    audit_file.unlink()
+    audit_file.mkdir()
+    response = AuthActions(app.test_client()).login("edu770001")
+    assert response.status_code == 302
+    assert any("cannot write the audit log" in r.getMessage() for r in caplog.records)
+
+
+def test_without_an_audit_file_only_the_log_gets_lines(app_config, caplog, tmp_path):
+    caplog.set_level("INFO", logger="fisoko.audit")
+    AuthActions(create_app(app_config).test_client()).login("edu770001", "bad-password")
+    assert [r.getMessage() for r in caplog.records if r.name == "fisoko.audit"] == [
+        "login attempt login='edu770001' addr=127.0.0.1 result=wrong"
+    ]
+    assert not list(tmp_path.rglob("*.log"))
