@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import os
 import sys
+from pathlib import Path
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
@@ -62,22 +63,18 @@ def _load_data(app: Flask) -> None:
     app.extensions["fisoko.accounts"] = store
 
 
-def create_app(config: dict | None = None) -> Flask:
-    """Build the app: defaults, then FISOKO_* variables, then `config` (for flags and tests)."""
-    if log.level == logging.NOTSET:
-        # Audit lines and reload notices are INFO: keep them under a server (waitress-serve) that
-        # configures only the root logger, whose default level would drop them.
-        log.setLevel(logging.INFO)
-    app = Flask(__name__, instance_path=str(settings.instance_dir(config)))
+BLUEPRINTS = (auth.bp, cabinet.bp, health.bp, materials.bp, uploads.bp, progress.bp)
+
+
+def _configure(app: Flask, config: dict | None) -> None:
+    """Defaults, then FISOKO_* variables, then `config`; checked, with a secret key and folders."""
     app.config.from_mapping(settings.defaults())
     app.config.from_prefixed_env("FISOKO")
     app.config.from_mapping(config or {})
     try:
         settings.normalize(app.config)
         if not app.config.get("SECRET_KEY"):
-            app.config["SECRET_KEY"] = settings.load_or_create_secret(
-                settings.Path(app.instance_path)
-            )
+            app.config["SECRET_KEY"] = settings.load_or_create_secret(Path(app.instance_path))
         os.makedirs(app.instance_path, exist_ok=True)
         audit.init_app(app)
         throttle.init_app(app)
@@ -87,22 +84,39 @@ def create_app(config: dict | None = None) -> Flask:
         _fail([f"Cannot use the instance folder {app.instance_path}: {exc}"])
     app.permanent_session_lifetime = dt.timedelta(minutes=app.config["SESSION_MINUTES"])
 
-    _load_data(app)
-    db.init_app(app)
+
+def _init_sessions(app: Flask) -> None:
+    """The signed cookie, server-side logout, CSRF protection and Flask-Login."""
     lifecycle.init_app(app)
+    session_cookie.init_app(app)
     csrf.init_app(app)
     csrf_tokens.init_app(app)
     auth.login_manager.init_app(app)
+
+
+def _init_web(app: Flask) -> None:
+    """Error pages, security headers and body limits, then every blueprint in one place."""
     errors.init_app(app)
     security.init_app(app)
-    session_cookie.init_app(app)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(cabinet.bp)
-    app.register_blueprint(health.bp)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
     materials.init_app(app)
     uploads.init_app(app)
-    app.register_blueprint(progress.bp)
     url_cache.init_app(app)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: defaults, then FISOKO_* variables, then `config` (for flags and tests)."""
+    if log.level == logging.NOTSET:
+        # Audit lines and reload notices are INFO: keep them under a server (waitress-serve) that
+        # configures only the root logger, whose default level would drop them.
+        log.setLevel(logging.INFO)
+    app = Flask(__name__, instance_path=str(settings.instance_dir(config)))
+    _configure(app, config)
+    _load_data(app)
+    db.init_app(app)
+    _init_sessions(app)
+    _init_web(app)
     app.cli.add_command(accounts_cli.group)
     return app
 

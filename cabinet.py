@@ -9,14 +9,11 @@ from flask_login import current_user, login_required
 
 from fisoko.accounts.store import current_store
 from fisoko.niko import clock, materials, progress, upload_store, uploads
-from fisoko.niko.content import NikoContent
+from fisoko.niko.content import current_content
 from fisoko.web import fragments
+from fisoko.web.downloads import no_store
 
 bp = Blueprint("cabinet", __name__)
-
-
-def current_content() -> NikoContent:
-    return current_app.extensions["fisoko.content"]
 
 
 @bp.app_template_filter("ru_date")
@@ -25,11 +22,7 @@ def ru_date(value: dt.date) -> str:
     return value.strftime("%d.%m.%Y")
 
 
-@bp.after_request
-def no_store(response):
-    """Cabinet pages must not be shown again from the cache after logout on a shared computer."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+bp.after_request(no_store)
 
 
 @bp.route("/")

@@ -50,7 +50,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--import-cost", type=int, help="bcrypt cost in the import test (8)")
     p.add_argument("--rounds", type=int, help="alternating rounds of each load test (3; quick 1)")
     p.add_argument("--python-load", action="store_true", help="use the Python load generator")
-    p.add_argument("--markdown", action="store_true", help="also print Markdown tables (docs/performance.md)")
+    p.add_argument(
+        "--markdown", action="store_true", help="also print Markdown tables (docs/performance.md)"
+    )
     p.add_argument("--out", default=str(ROOT / "bench" / "results" / "latest.json"))
     args = p.parse_args(argv)
     quick = args.quick

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from flask import current_app
 
 from fisoko.accounts.store import COORDINATOR, SCHOOL
 from fisoko.files.yaml_source import (
@@ -299,3 +300,8 @@ def load_content(path: str | Path) -> NikoContent:
     except OSError as exc:
         raise Invalid([Problem(str(path), 1, f"cannot read the file: {exc.strerror}")]) from None
     return parse_content(data, str(path))
+
+
+def current_content() -> NikoContent:
+    """The НИКО content of the app handling the current request."""
+    return current_app.extensions["fisoko.content"]

@@ -24,7 +24,7 @@ from flask_login import current_user, login_required
 
 from fisoko.accounts.store import Account
 from fisoko.niko import clock
-from fisoko.niko.content import Material, NikoContent
+from fisoko.niko.content import Material, NikoContent, current_content
 from fisoko.niko.upload_store import ALLOWED_TYPES
 from fisoko.web.downloads import attachment, no_store
 
@@ -68,10 +68,6 @@ def file_of(base: Path, material: Material) -> Path | None:
         return None
 
 
-def _content() -> NikoContent:
-    return current_app.extensions["fisoko.content"]
-
-
 def size_of(base: Path, material: Material) -> int | None:
     """The size of the material's file, or None when it is missing or not a file."""
     try:
@@ -94,7 +90,7 @@ def _sizes(content: NikoContent, base: Path) -> dict[str, int | None]:
 
 def visible(account: Account) -> list[Shown]:
     """The materials this account may see today, in the content file's order."""
-    today, content = clock.today(), _content()
+    today, content = clock.today(), current_content()
     sizes = _sizes(content, folder())
     return [
         Shown(material, sizes[material.file])
@@ -108,7 +104,7 @@ def visible(account: Account) -> list[Shown]:
 def download(name: str):
     """A listed material open to this account today; 404 for anything else."""
     account = current_user.account
-    material = _content().material(name)
+    material = current_content().material(name)
     if material is None or not material.open_to(account.role, account.region, clock.today()):
         abort(404)
     path = file_of(folder(), material)
@@ -134,5 +130,5 @@ def report_missing(app: Flask) -> list[Material]:
 
 
 def init_app(app: Flask) -> None:
+    """Warn at start-up about listed materials whose files are missing."""
     report_missing(app)
-    app.register_blueprint(bp)

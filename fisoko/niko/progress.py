@@ -10,13 +10,13 @@ import csv
 import io
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from fisoko.accounts.store import SCHOOL, Account, current_store
 from fisoko.db import get_db
 from fisoko.niko import clock, upload_store
-from fisoko.niko.content import NikoContent, Step
+from fisoko.niko.content import Step, current_content
 from fisoko.web.downloads import content_disposition, no_store
 from fisoko.web.errors import render_error
 
@@ -56,10 +56,6 @@ class Overview:
     done_counts: tuple[int, ...]
 
 
-def _content() -> NikoContent:
-    return current_app.extensions["fisoko.content"]
-
-
 def touch(account: Account) -> None:
     """Record that the account did something in the exchange just now."""
     get_db().execute(
@@ -89,14 +85,14 @@ def school_steps(account: Account) -> list[StepState]:
     today = clock.today()
     return [
         StepState(s, done.get(s.id), s.id not in done and s.deadline < today)
-        for s in _content().guide(SCHOOL).steps
+        for s in current_content().guide(SCHOOL).steps
     ]
 
 
 def overview(region: str) -> Overview:
     """The region's table: every school of the accounts file, with marks, uploads, activity."""
     db = get_db()
-    steps = _content().guide(SCHOOL).steps
+    steps = current_content().guide(SCHOOL).steps
     done: dict[str, set[str]] = {}
     for login, step in db.execute(
         "SELECT login, step FROM step_marks WHERE region = ? AND done = 1", (region,)
@@ -151,7 +147,7 @@ def overview_csv(table: Overview) -> bytes:
 def mark(step: str):
     """A school marks its step done (`done=1`) or not (`done=0`)."""
     account = current_user.account
-    found = None if account.is_coordinator else _content().guide(SCHOOL).step(step)
+    found = None if account.is_coordinator else current_content().guide(SCHOOL).step(step)
     if found is None:
         abort(404)
     value = request.form.get("done")

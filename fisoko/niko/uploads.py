@@ -18,7 +18,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from fisoko.accounts.store import SCHOOL, Account, current_store
 from fisoko.db import connect, get_db
 from fisoko.niko import clock, progress, upload_store
-from fisoko.niko.content import NikoContent
+from fisoko.niko.content import current_content
 from fisoko.niko.upload_store import Refused, Upload
 from fisoko.settings import MIB
 from fisoko.web.downloads import attachment, no_store
@@ -63,10 +63,6 @@ def limit() -> int:
     return current_app.config["MAX_UPLOAD_MB"] * MIB
 
 
-def _content() -> NikoContent:
-    return current_app.extensions["fisoko.content"]
-
-
 def may_see(account: Account, upload: Upload) -> bool:
     """The uploader, or the coordinator of the region for a school's upload."""
     if upload.owner == account.login:
@@ -81,7 +77,7 @@ def listed(account: Account) -> list[Listed]:
         found = upload_store.of_region(db, account.region, account.login)
     else:
         found = upload_store.of_owner(db, account.login)
-    store, content = current_store(), _content()
+    store, content = current_store(), current_content()
     result = []
     for upload in found:
         owner = store.get(upload.owner)
@@ -109,7 +105,7 @@ def _visible_or_404(upload_id: str) -> Upload:
 def upload():
     """Store a file for one of the account's steps; 400/413 with a Russian message otherwise."""
     account = current_user.account
-    step = _content().guide(account.role).step(request.form.get("step", ""))
+    step = current_content().guide(account.role).step(request.form.get("step", ""))
     if step is None:
         return render_error(400, "Выберите шаг, к которому относится файл, из списка.")
     sent = request.files.get("file")
@@ -173,8 +169,7 @@ def _too_large(error: RequestEntityTooLarge):
 
 
 def init_app(app: Flask) -> None:
-    """Routes, the Russian 413 page, and removing what a crash may have left in the folder."""
-    app.register_blueprint(bp)
+    """The Russian 413 page, and removing what a crash may have left in the folder."""
     app.register_error_handler(RequestEntityTooLarge, _too_large)
     conn = connect(app.config["DATABASE"])
     try:
