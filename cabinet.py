@@ -56,11 +56,9 @@ def niko():
     return render_template(
         "cabinet/niko.html",
         account=account,
-        study=fragments.render_once("cabinet/_study.html", content, (), content=content),
+        study=fragments.render_once("cabinet/_study.html", content=content),
         steps=fragments.render_once(
             "cabinet/_steps.html",
-            content,
-            (account.role,),
             guide=guide,
             role_label=account.role_label,
         ),
@@ -72,12 +70,10 @@ def niko():
         uploads=uploads.listed(account),
         upload_fields=fragments.render_once(
             "cabinet/_upload_fields.html",
-            content,
-            (account.role, today, limit_mb),
             guide=guide,
             today=today,
             upload_limit_mb=limit_mb,
-            upload_types=sorted(upload_store.ALLOWED_TYPES),
+            upload_types=tuple(sorted(upload_store.ALLOWED_TYPES)),
         ),
         step_states=() if account.is_coordinator else progress.school_steps(account),
         overview=progress.overview(account.region) if account.is_coordinator else None,

@@ -27,7 +27,6 @@ from probes import write_accounts
 ROOT = servers.ROOT
 sys.path.insert(0, str(ROOT))
 
-from fisoko import settings  # noqa: E402
 
 SCHOOL, SCHOOL_PASSWORD = "edu770001", "Bench-School-0001"
 PAGES = [("GET /login", "/login", False), ("GET /cabinet", "/cabinet", True)]
@@ -209,8 +208,6 @@ class Bench:
 
     def freshness(self, port: int, accounts: Path) -> dict:
         """GET /cabinet with the per-request check of accounts.yaml (default) and with it off."""
-        if not reload_setting_exists():
-            return {"available": False}
         env = self.app_env(accounts, FISOKO_ACCOUNTS_RELOAD_SECONDS="0")
         with_check, without = [], []
         with servers.serve("app", self.workdir, self.server_cpu, env) as off_port:
@@ -221,7 +218,6 @@ class Bench:
                 without.append(self.load(off_port, "/cabinet", off_cookie)["rps"])
         best_with, best_without = max(with_check), max(without)
         return {
-            "available": True,
             "rps_with": best_with,
             "rps_without": best_without,
             "runs_with": with_check,
@@ -294,13 +290,6 @@ def _best(runs: list[dict]) -> dict:
     best["runs_p99_ms"] = [run["p99_ms"] for run in runs]
     best["errors"] = sum(run["errors"] for run in runs)
     return best
-
-
-def reload_setting_exists() -> bool:
-    """Whether this version of the app has ACCOUNTS_RELOAD_SECONDS (issue 3's live reload)."""
-    if "ACCOUNTS_RELOAD_SECONDS" in settings.defaults():
-        return True
-    return "ACCOUNTS_RELOAD_SECONDS" in Path(settings.__file__).read_text(encoding="utf-8")
 
 
 def _loadavg() -> list[float] | None:

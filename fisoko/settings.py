@@ -33,6 +33,9 @@ def defaults() -> dict[str, object]:
         "PORT": 8080,
         "SESSION_MINUTES": 30,
         "SECURE_COOKIES": False,
+        "FRAGMENT_CACHE": True,
+        "URL_CACHE": True,
+        "CSRF_TOKEN_CACHE": True,
         "BCRYPT_COST": 12,
         "ACCOUNTS_RELOAD_SECONDS": 1,
         "SESSION_COOKIE_NAME": "fisoko_session",
@@ -121,7 +124,8 @@ def normalize(config: dict) -> None:
     config["RATELIMIT_STORAGE"] = str(config["RATELIMIT_STORAGE"] or "").strip()
     if not config["RATELIMIT_STORAGE"]:
         raise ConfigError("FISOKO_RATELIMIT_STORAGE is empty (the default is memory://)")
-    _flag(config, "SECURE_COOKIES")
+    for key in ("SECURE_COOKIES", "FRAGMENT_CACHE", "URL_CACHE", "CSRF_TOKEN_CACHE"):
+        _flag(config, key)
     config["SESSION_COOKIE_SECURE"] = config["SECURE_COOKIES"]
     if config.get("SECRET_KEY") is not None:
         config["SECRET_KEY"] = str(config["SECRET_KEY"])

@@ -3,7 +3,7 @@
 The composer's node marks give the exact character span of every login, field and value, so an
 edit replaces a value in place (a comment after it on the line stays), inserts or deletes whole
 lines of one entry, and leaves every other byte as it was: comments, order, quoting, blank
-lines, the newline style and a UTF-8 BOM. That costs one compose of the file, a tenth of a
+lines, the newline style and a UTF-8 BOM. That costs one compose of the file, far less than a
 round-trip YAML library's load on a country-sized file. Every result is parsed again and must
 give exactly the expected accounts, else nothing is returned: a splice can fail, never corrupt.
 """

@@ -80,8 +80,8 @@ def paused_gc() -> Iterator[None]:
     """Keep the cyclic garbage collector out of a burst of allocations that form no cycles.
 
     Composing a large file creates hundreds of thousands of nodes and marks; every few hundred
-    of them the collector would walk all the live objects again, which made more than half of
-    the load time of a 40,000-account file. The tree is freed by reference counting alone.
+    of them the collector would walk all the live objects again, which dominated the load time
+    of a large file. The tree is freed by reference counting alone.
     """
     was_enabled = gc.isenabled()
     gc.disable()

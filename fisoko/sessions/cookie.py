@@ -33,8 +33,8 @@ class PlainSerializer(URLSafeTimedSerializer):
     """Writes the payload without zlib (it still reads compressed cookies of older versions).
 
     zlib releases the GIL even for a few hundred bytes, and getting it back while the other
-    request threads compute costs far more than the decompression: under load, `decompress`
-    was 7% of the server's busy time. Uncompressed, the cookie is about 100 bytes longer.
+    request threads compute costs far more than the decompression (docs/performance.md). The
+    uncompressed cookie is about 100 bytes longer.
     """
 
     def dump_payload(self, obj) -> bytes:

@@ -1,10 +1,10 @@
 """The CSRF token that pages put into their forms, signed once per session instead of per page.
 
 Flask-WTF signs the session's token afresh on every request that shows a form (every cabinet page
-has the logout form): a new serializer, JSON and an HMAC each time. The signature's time only
-matters with a CSRF time limit, and the app has none (`WTF_CSRF_TIME_LIMIT` is None), so the
-signed token of a session's token is kept and reused; it is checked exactly as a fresh one.
-With a time limit configured, every call signs afresh as before.
+has the logout form). The signature's time only matters with a CSRF time limit, and the app sets
+none (`WTF_CSRF_TIME_LIMIT` is None), so the signed form of a session's token is kept per app and
+reused; it is checked exactly as a fresh one. With a time limit configured, or with
+`FISOKO_CSRF_TOKEN_CACHE=0`, every call signs afresh through Flask-WTF.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from flask import Flask, current_app, session
 from flask_wtf.csrf import generate_csrf
 
 MAX_KEPT = 10_000
-_signed: dict[tuple, str] = {}
 
 
 def csrf_token() -> str:
@@ -22,16 +21,19 @@ def csrf_token() -> str:
     raw = session.get(config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
     if config.get("WTF_CSRF_TIME_LIMIT") is not None or not isinstance(raw, str):
         return generate_csrf()
-    key = (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, raw)
-    token = _signed.get(key)
+    kept: dict[str, str] = current_app.extensions["fisoko.csrf_tokens"]
+    token = kept.get(raw)
     if token is None:
         token = generate_csrf()
-        if len(_signed) >= MAX_KEPT:
-            _signed.clear()
-        _signed[key] = token
+        if len(kept) >= MAX_KEPT:
+            kept.clear()
+        kept[raw] = token
     return token
 
 
 def init_app(app: Flask) -> None:
     """Templates' `csrf_token()` uses the kept tokens (after Flask-WTF's own processor)."""
+    if not app.config["CSRF_TOKEN_CACHE"]:
+        return
+    app.extensions["fisoko.csrf_tokens"] = {}
     app.context_processor(lambda: {"csrf_token": csrf_token})

@@ -11,8 +11,7 @@ from __future__ import annotations
 import secrets
 import time
 
-from flask import Flask, current_app, g, session
-from flask_wtf.csrf import generate_csrf
+from flask import Flask, current_app, session
 
 from fisoko.db import get_db
 from fisoko.sessions.logout_stamp import LogoutStamp
@@ -36,14 +35,15 @@ def init_app(app: Flask) -> None:
 def start() -> None:
     """Begin a fresh session (after a login): drop everything from before, give a new id.
 
-    The new session gets its CSRF token now, not on the first page after the login: that page
-    would otherwise change the session and so make the cookie be signed and sent again.
+    The session also gets its CSRF token now, under the session key Flask-WTF documents
+    (`WTF_CSRF_FIELD_NAME`): the first page after the login would otherwise add it, change the
+    session and so make the cookie be signed and sent again. Flask-WTF signs whatever token the
+    session holds.
     """
     session.clear()
     session[SID_KEY] = secrets.token_urlsafe(24)
+    session[current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")] = secrets.token_hex(20)
     session.permanent = True
-    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
-    generate_csrf()
 
 
 def is_active() -> bool:

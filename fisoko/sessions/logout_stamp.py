@@ -2,8 +2,8 @@
 
 Checking the revoked-sessions table on every request cost more than the query itself: sqlite3
 releases the GIL around each statement, and taking it back from the other request threads under
-load was about a tenth of GET /cabinet's time. Instead, each process remembers the session ids it
-found not revoked, and forgets them all whenever the stamp changes.
+load was a large share of GET /cabinet's time (docs/performance.md). Instead, each process
+remembers the session ids it found not revoked, and forgets them all whenever the stamp changes.
 
 The stamp is 8 random bytes in a small file beside the database, mapped into memory: reading it
 is a memory read (no system call, the GIL stays held), and every process that maps the file sees

@@ -1,19 +1,22 @@
 """`url_for` in templates, with the URLs it built kept: a page builds a dozen, the same each time.
 
-Building a URL walks werkzeug's rules and quotes every value, about a tenth of the НИКО tab's
-rendering. A relative URL depends only on the app, the endpoint, its values and the request's
-script root (the prefix a proxy may mount the app under), so those are the key. Anything else
-(`_external`, `_anchor`, a blueprint-relative ".endpoint") is built as usual. The kept URLs are
-dropped when there are MAX_KEPT of them (upload ids make the set of URLs unbounded).
+A relative URL depends only on the app, the endpoint, its values and the request's script root
+(the prefix a proxy may mount the app under), so those are the key. Anything else (`_external`,
+`_anchor`, a blueprint-relative ".endpoint", a call outside a request) is built as usual. An app
+with `url_defaults` or `url_value_preprocessor` functions would build URLs from more than the key,
+so the cache is not installed there. The kept URLs are dropped when there are MAX_KEPT of them
+(upload ids make the set of URLs unbounded). `FISOKO_URL_CACHE=0` turns it off.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 
 MAX_KEPT = 4096
+log = logging.getLogger(__name__)
 
 
 def kept_url_for(build: Callable[..., str]) -> Callable[..., str]:
@@ -21,7 +24,11 @@ def kept_url_for(build: Callable[..., str]) -> Callable[..., str]:
     kept: dict[tuple, str] = {}
 
     def url_for(endpoint: str, **values) -> str:
-        if endpoint.startswith(".") or any(name.startswith("_") for name in values):
+        if (
+            endpoint.startswith(".")
+            or any(name.startswith("_") for name in values)
+            or not has_request_context()
+        ):
             return build(endpoint, **values)
         try:
             key = (request.script_root, endpoint, *sorted(values.items()))
@@ -38,5 +45,17 @@ def kept_url_for(build: Callable[..., str]) -> Callable[..., str]:
     return url_for
 
 
+def has_url_hooks(app: Flask) -> bool:
+    """Whether the app or a blueprint changes URLs through url_defaults or value preprocessors."""
+    hooks = (app.url_default_functions, app.url_value_preprocessors)
+    return any(functions for registry in hooks for functions in registry.values())
+
+
 def init_app(app: Flask) -> None:
+    """Install the kept `url_for` for templates; call it after every blueprint is registered."""
+    if not app.config["URL_CACHE"]:
+        return
+    if has_url_hooks(app):
+        log.info("url_cache: the app has url_defaults; templates build every URL afresh")
+        return
     app.jinja_env.globals["url_for"] = kept_url_for(app.url_for)

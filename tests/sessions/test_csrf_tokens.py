@@ -49,3 +49,16 @@ def test_with_a_time_limit_tokens_are_signed_afresh(app_config, monkeypatch):
     second = csrf_token(client, "/cabinet")
     assert first != second
     assert re.fullmatch(r"[\w.-]+", second)
+
+
+def test_kept_tokens_belong_to_their_app(app_config, tmp_path):
+    one = create_app(app_config)
+    two = create_app({**app_config, "INSTANCE": str(tmp_path / "two"), "SECRET_KEY": "other"})
+    first, second = one.test_client(), two.test_client()
+    AuthActions(first).login()
+    AuthActions(second).login()
+    csrf_token(first, "/cabinet")
+    csrf_token(second, "/cabinet")
+    assert one.extensions["fisoko.csrf_tokens"] is not two.extensions["fisoko.csrf_tokens"]
+    assert len(one.extensions["fisoko.csrf_tokens"]) == 1
+    assert len(two.extensions["fisoko.csrf_tokens"]) == 1

@@ -42,3 +42,28 @@ def test_kept_urls_are_dropped_when_too_many(app, monkeypatch):
         for n in (1, 2, 3, 4, 1):
             assert kept("x", n=n) == f"/{n}"
     assert len(calls) == 5, "after the fourth URL the kept ones were dropped, so 1 is built again"
+
+
+def test_outside_a_request_urls_are_built_as_usual(app):
+    app.config["SERVER_NAME"] = "cabinet.local"
+    kept = url_cache.kept_url_for(app.url_for)
+    with app.app_context():
+        assert kept("cabinet.niko") == "http://cabinet.local/cabinet/niko"
+        assert kept("cabinet.niko") == url_for("cabinet.niko")
+    with app.test_request_context("/", environ_overrides={"SCRIPT_NAME": "/lk"}):
+        assert kept("cabinet.niko") == "/lk/cabinet/niko"
+
+
+def test_an_app_with_url_defaults_gets_no_kept_urls(app_config):
+    from flask import Blueprint
+
+    from app import create_app
+
+    app = create_app(app_config)
+    assert app.jinja_env.globals["url_for"] != app.url_for
+    bp = Blueprint("lang", __name__)
+    bp.app_url_defaults(lambda endpoint, values: None)
+    app.register_blueprint(bp)
+    app.jinja_env.globals["url_for"] = app.url_for
+    url_cache.init_app(app)
+    assert app.jinja_env.globals["url_for"] == app.url_for
