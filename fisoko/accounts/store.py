@@ -28,6 +28,7 @@ from fisoko.files.yaml_source import (
     line_of,
     mapping_items,
     paused_gc,
+    read_source,
 )
 
 COORDINATOR = "coordinator"
@@ -213,11 +214,7 @@ def parse_accounts(data: bytes, path: str) -> Accounts:
 
 def load_accounts(path: str | Path) -> Accounts:
     """Read and validate an accounts file; a missing or unreadable file is a Problem too."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise Invalid([Problem(str(path), 1, f"cannot read the file: {exc.strerror}")]) from None
-    return parse_accounts(data, str(path))
+    return parse_accounts(read_source(path), str(path))
 
 
 class AccountStore:

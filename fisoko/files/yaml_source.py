@@ -12,6 +12,7 @@ import datetime as dt
 import gc
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import NamedTuple
 
 import yaml
@@ -62,6 +63,14 @@ class Invalid(Exception):
 def line_of(node: yaml.Node) -> int:
     """The 1-based line where a node starts."""
     return node.start_mark.line + 1
+
+
+def read_source(path: str | Path) -> bytes:
+    """The bytes of a hand-edited file; a missing or unreadable file is a Problem on line 1."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise Invalid([Problem(str(path), 1, f"cannot read the file: {exc.strerror}")]) from None
 
 
 def decode(data: bytes, path: str, advice: str = "save it as UTF-8") -> str:

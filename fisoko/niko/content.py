@@ -25,6 +25,7 @@ from fisoko.files.yaml_source import (
     describe,
     line_of,
     mapping_items,
+    read_source,
 )
 
 STEP_ID_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
@@ -295,11 +296,7 @@ def parse_content(data: bytes, path: str) -> NikoContent:
 
 def load_content(path: str | Path) -> NikoContent:
     """Read and validate a content file."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise Invalid([Problem(str(path), 1, f"cannot read the file: {exc.strerror}")]) from None
-    return parse_content(data, str(path))
+    return parse_content(read_source(path), str(path))
 
 
 def current_content() -> NikoContent:
