@@ -8,6 +8,8 @@ import textwrap
 import pytest
 
 from fisoko.files.yaml_source import Invalid
+from fisoko.niko import upload_store, uploads
+from fisoko.niko.content import load_content
 from fisoko.niko.support import load_support, parse_support
 from fisoko.settings import BASE_DIR
 from tests.helpers import run_app
@@ -67,6 +69,25 @@ def test_the_support_tab_explains_the_roles_tasks(login_as, login, own, other):
     assert "Что означают ошибки загрузки" in page and "Как выглядит логин" in page
     for error in load_support(SHIPPED).upload_errors:
         assert error.message in page
+
+
+def _explained(message: str) -> bool:
+    errors = load_support(SHIPPED).upload_errors
+    return any(message.startswith(e.message.split("…")[0].strip()) for e in errors)
+
+
+def test_every_upload_error_the_app_gives_is_explained():
+    step = load_content(BASE_DIR / "content" / "niko.yaml").guide("school").step("upload-form")
+    messages = [uploads.closed_message(step), upload_store.too_large_message(20 * 1024 * 1024)]
+    for name in ("a.exe", "", "a\x01.pdf", "x" * 1001 + ".pdf"):
+        with pytest.raises(upload_store.Refused) as refused:
+            upload_store.clean_name(name)
+        messages.append(refused.value.message)
+    messages += [
+        "Выберите шаг, к которому относится файл, из списка.",
+        "Файл пустой. Выберите заполненный файл.",
+    ]
+    assert [m for m in messages if not _explained(m)] == []
 
 
 def test_the_text_comes_from_the_content_file(app_config, tmp_path):
