@@ -57,8 +57,15 @@ def home():
         today=today,
         tab="home",
         feed=news.feed(account),
-        agenda=_agenda(account, today)[0],
+        agenda=_home_agenda(account, today),
     )
+
+
+def _home_agenda(account: Account, today: dt.date) -> agenda.Agenda:
+    """The next step (and a school's late ones) without building the region's table."""
+    if account.is_coordinator:
+        return agenda.next_of(current_content().guide(account.role).steps, today)
+    return agenda.for_school(progress.school_steps(account), today)
 
 
 def _agenda(

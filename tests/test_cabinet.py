@@ -175,3 +175,10 @@ def test_home_shows_the_next_step_with_days_left(app, login_as):
     page = login_as("edu770001").get("/cabinet").get_data(as_text=True)
     assert "Получите и распечатайте материалы</strong> — срок до 15.03.2027" in page
     assert "остался 1 день: срок завтра" in page
+
+
+def test_home_shows_a_coordinators_next_step(app, login_as):
+    app.config["TODAY"] = dt.date(2026, 12, 12)
+    page = login_as("niko__77").get("/cabinet").get_data(as_text=True)
+    assert "Убедитесь, что в каждой школе назначен ответственный организатор</strong>" in page
+    assert "осталось 6 дней" in page

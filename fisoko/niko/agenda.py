@@ -46,7 +46,8 @@ def days_left_text(days: int) -> str:
     return f"{'остался' if word == 'день' else 'осталось'} {days} {word}"
 
 
-def _next(steps: Iterable[Step], today: dt.date, done: frozenset[str]) -> Agenda:
+def next_of(steps: Iterable[Step], today: dt.date, done: frozenset[str] = frozenset()) -> Agenda:
+    """The first step not in `done` whose deadline has not passed, with its number."""
     for number, step in enumerate(steps, start=1):
         if step.id not in done and step.deadline >= today:
             return Agenda(step, (step.deadline - today).days, number)
@@ -56,14 +57,14 @@ def _next(steps: Iterable[Step], today: dt.date, done: frozenset[str]) -> Agenda
 def for_school(states: Sequence[StepState], today: dt.date) -> Agenda:
     """The school's next undone step and its late ones, from its marks."""
     done = frozenset(s.step.id for s in states if s.done_at)
-    found = _next((s.step for s in states), today, done)
+    found = next_of((s.step for s in states), today, done)
     late = tuple(s.step for s in states if s.overdue)
     return Agenda(found.next_step, found.days_left, found.number, late)
 
 
 def for_coordinator(steps: Sequence[Step], region: Overview, today: dt.date) -> Agenda:
     """The coordinator's next step by deadline and how many of the region's schools are late."""
-    found = _next(steps, today, frozenset())
+    found = next_of(steps, today, frozenset())
     late = sum(1 for row in region.rows if row.overdue and not row.account.disabled)
     active = sum(1 for row in region.rows if not row.account.disabled)
     return Agenda(found.next_step, found.days_left, found.number, schools_late=late, schools=active)
