@@ -19,7 +19,7 @@ from fisoko.accounts import cli as accounts_cli
 from fisoko.accounts import store as accounts
 from fisoko.files.yaml_source import Invalid
 from fisoko.login import audit, throttle
-from fisoko.niko import materials, progress, uploads
+from fisoko.niko import materials, progress, support, uploads
 from fisoko.niko.content import load_content
 from fisoko.sessions import cookie as session_cookie
 from fisoko.sessions import csrf_tokens, lifecycle
@@ -50,6 +50,7 @@ def _load_data(app: Flask) -> None:
     path, reload_seconds = app.config["ACCOUNTS"], app.config["ACCOUNTS_RELOAD_SECONDS"]
     try:
         app.extensions["fisoko.content"] = load_content(app.config["CONTENT"])
+        app.extensions["fisoko.support"] = support.load_support(app.config["SUPPORT"])
         if _in_flask_cli():
             store = accounts.AccountStore.deferred(path, reload_seconds=reload_seconds)
         else:
@@ -63,7 +64,7 @@ def _load_data(app: Flask) -> None:
     app.extensions["fisoko.accounts"] = store
 
 
-BLUEPRINTS = (auth.bp, cabinet.bp, health.bp, materials.bp, uploads.bp, progress.bp)
+BLUEPRINTS = (auth.bp, cabinet.bp, health.bp, materials.bp, uploads.bp, progress.bp, support.bp)
 
 
 def _configure(app: Flask, config: dict | None) -> None:

@@ -53,6 +53,14 @@ MIGRATIONS: list[str] = [
         at TEXT NOT NULL
     ) WITHOUT ROWID;
     """,
+    """
+    CREATE TABLE publications_seen (
+        login TEXT NOT NULL,
+        publication TEXT NOT NULL,
+        seen_at TEXT NOT NULL,
+        PRIMARY KEY (login, publication)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 _local = threading.local()

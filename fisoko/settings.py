@@ -26,6 +26,7 @@ def defaults() -> dict[str, object]:
     return {
         "ACCOUNTS": str(BASE_DIR / "accounts.yaml"),
         "CONTENT": str(BASE_DIR / "content" / "niko.yaml"),
+        "SUPPORT": str(BASE_DIR / "content" / "support.yaml"),
         "MATERIALS": str(BASE_DIR / "materials"),
         "MAX_UPLOAD_MB": 20,
         "TODAY": None,
@@ -106,7 +107,7 @@ def _date(config: dict, key: str) -> None:
 
 def normalize(config: dict) -> None:
     """Coerce and check the app's own settings in place; raise ConfigError on a bad one."""
-    for key in ("ACCOUNTS", "CONTENT", "HOST", "MATERIALS"):
+    for key in ("ACCOUNTS", "CONTENT", "HOST", "MATERIALS", "SUPPORT"):
         config[key] = str(config[key])
     _integer(config, "PORT", 1, 65535)
     _integer(config, "MAX_UPLOAD_MB", 1, 1024)

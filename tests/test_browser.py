@@ -273,10 +273,14 @@ def test_niko_tab_for_each_role(page, login, role, own_text, other_text):
     page.wait_for_url("**/cabinet/niko")
     assert page.title() == "НИКО — ФИС ОКО"
     assert page.locator(".tabs [aria-current=page]").inner_text() == "НИКО"
+    assert "Ваши шаги" not in page.locator(".tab-panel").inner_text()  # folded at first
+    assert page.locator(".now").first.is_visible()
+    for summary in page.locator("details.fold > summary").all():
+        summary.click()
     panel = page.locator(".tab-panel").inner_text()
     assert f"Ваши шаги: {role}" in panel
     assert own_text in panel and other_text not in panel
-    schedule = page.locator("table").first
+    schedule = page.locator("#schedule + .table-wrap table")
     assert schedule.locator("th").all_inner_texts()[:3] == ["№", "Мероприятие", "Срок"]
     numbers = schedule.locator("tbody .table__num").all_inner_texts()
     assert numbers == [str(n) for n in range(1, len(numbers) + 1)] and len(numbers) > 3
@@ -351,7 +355,8 @@ def test_pages_fit_the_width(page, viewport, login):
     if viewport is PHONE and login is not None:
         # Stacked table rows keep their column names as labels.
         label = page.evaluate(
-            "getComputedStyle(document.querySelector('td.table__date'), '::before').content"
+            "getComputedStyle(document.querySelector('.table--stack td.table__date'),"
+            " '::before').content"
         )
         assert label == '"Срок"'
 

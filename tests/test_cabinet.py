@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+
+from tests.helpers import csrf_token
 
 
 def test_root_redirects_by_login_state(client, auth):
@@ -105,3 +109,76 @@ def test_unknown_page_is_a_russian_404(client):
     response = client.get("/nope")
     assert response.status_code == 404
     assert "Страница не найдена" in response.get_data(as_text=True)
+
+
+def positions(page: str, *markers: str) -> list[int]:
+    found = [page.find(marker) for marker in markers]
+    assert -1 not in found, [m for m, at in zip(markers, found, strict=True) if at == -1]
+    return found
+
+
+def test_a_schools_niko_tab_leads_with_what_to_do_now(app, login_as):
+    app.config["TODAY"] = dt.date(2027, 3, 16)
+    page = login_as("edu770001").get("/cabinet/niko").get_data(as_text=True)
+    order = positions(
+        page,
+        "Что сделать сейчас",
+        "Публикации федерального организатора",
+        'action="/cabinet/niko/uploads"',
+        "Отметки о выполнении шагов",
+        "<summary>Все шаги с описанием и сроками</summary>",
+        '<h3 id="schedule">График проведения</h3>',
+    )
+    assert order == sorted(order)
+    assert "<summary>Об исследовании и полный график проведения</summary>" in page
+
+
+def test_a_coordinators_niko_tab_leads_with_the_region(app, login_as):
+    app.config["TODAY"] = dt.date(2027, 3, 16)
+    page = login_as("niko__77").get("/cabinet/niko").get_data(as_text=True)
+    order = positions(
+        page,
+        "Что сделать сейчас",
+        "Ход работы школ региона 77",
+        "Публикации федерального организатора",
+        'action="/cabinet/niko/uploads"',
+        '<h3 id="schools">Школы региона 77</h3>',
+        '<h3 id="schedule">График проведения</h3>',
+    )
+    assert order == sorted(order)
+    assert "Школ региона 77: 2" in page  # edu770001 and edu770002; edu770009 is disabled
+
+
+@pytest.mark.parametrize(
+    "today, next_title, late",
+    [
+        (dt.date(2027, 3, 4), "2. Подготовьте списки участников", False),
+        (dt.date(2027, 3, 5), "2. Подготовьте списки участников", False),
+        (dt.date(2027, 3, 6), "3. Получите и распечатайте материалы", True),
+    ],
+    ids=["day-before", "day-of", "day-after"],
+)
+def test_the_next_step_and_late_steps_follow_the_deadline(app, login_as, today, next_title, late):
+    app.config["TODAY"] = today
+    client = login_as("edu780001")
+    token = csrf_token(client, "/cabinet")
+    client.post("/cabinet/niko/steps/school-questionnaire", data={"done": "1", "csrf_token": token})
+    page = client.get("/cabinet/niko").get_data(as_text=True)
+    now = page[page.index("Что сделать сейчас") : page.index('id="publications"')]
+    assert f"<strong>{next_title}</strong>" in now
+    assert ('href="#progress-class-lists">Подготовьте списки участников</a>' in now) is late
+    assert "Заполните анкету" not in now
+
+
+def test_home_shows_the_next_step_with_days_left(app, login_as):
+    app.config["TODAY"] = dt.date(2027, 3, 14)
+    page = login_as("edu770001").get("/cabinet").get_data(as_text=True)
+    assert "Получите и распечатайте материалы</strong> — срок до 15.03.2027" in page
+    assert "остался 1 день: срок завтра" in page
+
+
+def test_home_shows_a_coordinators_next_step(app, login_as):
+    app.config["TODAY"] = dt.date(2026, 12, 12)
+    page = login_as("niko__77").get("/cabinet").get_data(as_text=True)
+    assert "Убедитесь, что в каждой школе назначен ответственный организатор</strong>" in page
+    assert "осталось 6 дней" in page

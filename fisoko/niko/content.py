@@ -27,7 +27,10 @@ from fisoko.files.yaml_source import (
     mapping_items,
     read_source,
 )
+from fisoko.niko import publications
+from fisoko.niko.publications import Publication
 
+STEP_KEYS = ("id", "title", "deadline", "what")
 STEP_ID_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 ROLE_KEYS = {"coordinator": COORDINATOR, "school": SCHOOL}
 REGION_RE = re.compile(r"[0-9]{2}")
@@ -54,6 +57,11 @@ class Step:
     title: str
     deadline: dt.date
     what: tuple[str, ...]
+    uploads_until: dt.date | None = None
+
+    def accepts_uploads(self, today: dt.date) -> bool:
+        """Files for the step are taken up to and including its `uploads_until` day."""
+        return self.uploads_until is None or today <= self.uploads_until
 
 
 @dataclass(frozen=True)
@@ -77,10 +85,16 @@ class Material:
     regions: frozenset[str]
     opens: dt.date | None
     line: int
+    closes: dt.date | None = None
 
     def open_to(self, role: str, region: str, today: dt.date) -> bool:
-        """Whether an account of this role and region may see it on this date."""
+        """Whether an account of this role and region may see it on this date.
+
+        `opens` is the first day it is shown, `closes` the first day it is not any more.
+        """
         if role not in self.roles or (self.regions and region not in self.regions):
+            return False
+        if self.closes is not None and self.closes <= today:
             return False
         return self.opens is None or self.opens <= today
 
@@ -95,6 +109,7 @@ class NikoContent:
     schedule: tuple[ScheduleItem, ...]
     guides: dict[str, RoleGuide]
     materials: tuple[Material, ...] = ()
+    publications: tuple[Publication, ...] = ()
 
     def guide(self, role: str) -> RoleGuide:
         return self.guides[role]
@@ -164,8 +179,8 @@ class _Reader:
         return ScheduleItem(event, start, end, responsible)  # type: ignore[arg-type]
 
     def step(self, node: yaml.Node, seen: dict[str, int]) -> Step | None:
-        f = self.fields(node, "step", ("id", "title", "deadline", "what"))
-        if f is None or len(f) < 4:
+        f = self.fields(node, "step", STEP_KEYS, ("uploads_until",))
+        if f is None or not set(STEP_KEYS) <= f.keys():
             return None
         step_id = self.text(f["id"], "id")
         if step_id is not None:
@@ -181,9 +196,10 @@ class _Reader:
                 seen[step_id] = line_of(f["id"])
         title, deadline = self.text(f["title"], "title"), self.date(f["deadline"], "deadline")
         what = self.text(f["what"], "what")
-        if None in (step_id, title, deadline, what):
+        until = self.date(f["uploads_until"], "uploads_until") if "uploads_until" in f else None
+        if None in (step_id, title, deadline, what) or ("uploads_until" in f and until is None):
             return None
-        return Step(step_id, title, deadline, paragraphs(what))  # type: ignore[arg-type]
+        return Step(step_id, title, deadline, paragraphs(what), until)  # type: ignore[arg-type]
 
     def guide(self, node: yaml.Node, role: str, seen: dict[str, int]) -> RoleGuide | None:
         f = self.fields(node, f"roles.{role}", ("summary", "steps"))
@@ -242,7 +258,9 @@ class _Reader:
         return file
 
     def material(self, node: yaml.Node, seen: dict[str, int]) -> Material | None:
-        f = self.fields(node, "material", ("title", "file", "roles"), ("regions", "opens"))
+        f = self.fields(
+            node, "material", ("title", "file", "roles"), ("regions", "opens", "closes")
+        )
         if f is None:
             return None
         title = self.text(f["title"], "title") if "title" in f else None
@@ -250,9 +268,15 @@ class _Reader:
         roles = self.roles(f["roles"]) if "roles" in f else None
         regions = self.regions(f["regions"]) if "regions" in f else frozenset()
         opens = self.date(f["opens"], "opens") if "opens" in f else None
-        if None in (title, file, roles, regions) or ("opens" in f and opens is None):
+        closes = self.date(f["closes"], "closes") if "closes" in f else None
+        if opens and closes and closes <= opens:
+            self.problem(f["closes"], "closes: the closing day must come after the opening day")
             return None
-        return Material(title, file, roles, regions, opens, line_of(node))  # type: ignore[arg-type]
+        if None in (title, file, roles, regions) or any(
+            key in f and value is None for key, value in (("opens", opens), ("closes", closes))
+        ):
+            return None
+        return Material(title, file, roles, regions, opens, line_of(node), closes)  # type: ignore[arg-type]
 
     def materials(self, node: yaml.Node) -> tuple[Material, ...]:
         if isinstance(node, yaml.SequenceNode) and not node.value:
@@ -268,7 +292,7 @@ def parse_content(data: bytes, path: str) -> NikoContent:
     if root is None:
         raise Invalid([Problem(path, 1, "the file is empty")])
     r = _Reader(path)
-    top = r.fields(root, "content", ("study", "schedule", "roles"), ("materials",))
+    top = r.fields(root, "content", ("study", "schedule", "roles"), ("materials", "publications"))
     if top is None or not {"study", "schedule", "roles"} <= top.keys():
         raise Invalid(r.problems)
     study = r.fields(top["study"], "study", ("title", "round", "about")) or {}
@@ -282,6 +306,16 @@ def parse_content(data: bytes, path: str) -> NikoContent:
     for key, node in roles.items():
         guides[ROLE_KEYS[key]] = r.guide(node, key, seen)
     materials = r.materials(top["materials"]) if "materials" in top else ()
+    news = (
+        publications.read_all(
+            r,
+            top["publications"],
+            frozenset(m.file for m in materials),
+            frozenset(ROLE_KEYS.values()),
+        )
+        if "publications" in top
+        else ()
+    )
     if r.problems:
         raise Invalid(r.problems)
     return NikoContent(
@@ -291,6 +325,7 @@ def parse_content(data: bytes, path: str) -> NikoContent:
         schedule=tuple(schedule),  # type: ignore[arg-type]
         guides=guides,  # type: ignore[arg-type]
         materials=materials,
+        publications=news,
     )
 
 

@@ -6,6 +6,7 @@ of its region. Everyone else gets 404, as if the upload did not exist.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import sqlite3
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from fisoko.accounts.store import SCHOOL, Account, current_store
 from fisoko.db import connect, get_db
 from fisoko.niko import clock, progress, upload_store
-from fisoko.niko.content import current_content
+from fisoko.niko.content import RoleGuide, Step, current_content
 from fisoko.niko.upload_store import Refused, Upload
 from fisoko.settings import MIB
 from fisoko.web.downloads import attachment, no_store
@@ -93,6 +94,30 @@ def listed(account: Account) -> list[Listed]:
     return result
 
 
+def form_steps(guide: RoleGuide, today: dt.date) -> tuple[tuple[tuple[int, Step], ...], str]:
+    """The numbered steps the upload form offers today, and the one it selects first.
+
+    A step whose `uploads_until` day has passed is left out; the first step whose deadline has not
+    passed is selected.
+    """
+    numbered = tuple(
+        (number, step)
+        for number, step in enumerate(guide.steps, start=1)
+        if step.accepts_uploads(today)
+    )
+    upcoming = (step.id for _, step in numbered if step.deadline >= today)
+    return numbered, next(upcoming, "")
+
+
+def closed_message(step: Step) -> str:
+    """The Russian answer to an upload for a step whose uploads have closed."""
+    until = step.uploads_until.strftime("%d.%m.%Y") if step.uploads_until else ""
+    return (
+        f"Приём файлов для шага «{step.title}» закончился: файлы принимались до {until} "
+        "включительно. Файл не сохранён. Уже загруженные файлы можно скачать."
+    )
+
+
 def _visible_or_404(upload_id: str) -> Upload:
     upload = upload_store.get(get_db(), upload_id)
     if upload is None or not may_see(current_user.account, upload):
@@ -108,6 +133,8 @@ def upload():
     step = current_content().guide(account.role).step(request.form.get("step", ""))
     if step is None:
         return render_error(400, "Выберите шаг, к которому относится файл, из списка.")
+    if not step.accepts_uploads(clock.today()):
+        return render_error(400, closed_message(step))
     sent = request.files.get("file")
     try:
         name = upload_store.clean_name(sent.filename if sent else None)

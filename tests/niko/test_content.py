@@ -187,10 +187,64 @@ def test_material_mistakes_are_all_reported_with_lines():
         "7: roles: unknown role 'teacher' (use school or coordinator)",
         "8: regions: '7' is not a two-digit region code like '07'",
         "9: opens: expected a date as YYYY-MM-DD, e.g. 2026-10-15",
-        "12: material: unknown key 'color' (allowed: title, file, roles, regions, opens)",
+        "12: material: unknown key 'color' (allowed: title, file, roles, regions, opens, closes)",
         "10: material: missing 'title'",
         "10: duplicate file 'a.pdf' (first on line 6)",
         "11: roles: expected a list such as [school, coordinator]",
         f"14: file '.hidden': {NOT_A_NAME}",
         f"17: file 'C:\\x.pdf': {NOT_A_NAME}",
+    ]
+
+
+def test_closing_days_are_read():
+    content = parse_content(
+        with_materials(
+            """\
+            materials:
+              - title: Инструкция
+                file: a.pdf
+                roles: [school]
+                opens: 2027-03-02
+                closes: 2027-03-19
+            """
+        ).encode(),
+        "niko.yaml",
+    )
+    (material,) = content.materials
+    assert material.closes == dt.date(2027, 3, 19)
+    assert material.open_to("school", "77", dt.date(2027, 3, 18))
+    assert not material.open_to("school", "77", dt.date(2027, 3, 19))
+    shipped = load_content(SHIPPED).guide("school").step("upload-form")
+    assert shipped.uploads_until == dt.date(2027, 3, 26)
+    assert shipped.accepts_uploads(dt.date(2027, 3, 26))
+    assert not shipped.accepts_uploads(dt.date(2027, 3, 27))
+    assert load_content(SHIPPED).guide("school").step("get-materials").uploads_until is None
+
+
+def test_closing_day_mistakes_are_reported_with_lines():
+    assert material_problems(
+        """\
+        materials:
+          - title: Наоборот
+            file: a.pdf
+            roles: [school]
+            opens: 2027-03-02
+            closes: 2027-03-02
+          - title: Дата
+            file: b.pdf
+            roles: [school]
+            closes: 19.03.2027
+        """
+    ) == [
+        "6: closes: the closing day must come after the opening day",
+        "10: closes: expected a date as YYYY-MM-DD, e.g. 2026-10-15",
+    ]
+    text = SHIPPED.read_text(encoding="utf-8").replace(
+        "uploads_until: 2027-03-26", "uploads_until: 26.03.2027"
+    )
+    line = text[: text.index("uploads_until: 26.03.2027")].count("\n") + 1
+    with pytest.raises(Invalid) as caught:
+        parse_content(text.encode(), "niko.yaml")
+    assert [str(p) for p in caught.value.problems] == [
+        f"niko.yaml:{line}: uploads_until: expected a date as YYYY-MM-DD, e.g. 2026-10-15"
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -215,3 +216,48 @@ def test_the_tab_sees_files_added_or_removed_within_a_second(
     assert 'href="/cabinet/niko/materials/missing.docx"' in page and "(2 КБ)" in page
     assert f"{CYRILLIC} — файл пока недоступен" in page
     assert client.get(url_of(CYRILLIC)).status_code == 404
+
+
+def closing(app, file: str, closes: dt.date) -> None:
+    """Give one material of the running app a closing day."""
+    content = app.extensions["fisoko.content"]
+    found = tuple(replace(m, closes=closes) if m.file == file else m for m in content.materials)
+    app.extensions["fisoko.content"] = replace(content, materials=found)
+
+
+@pytest.mark.parametrize(
+    "today, open_",
+    [(dt.date(2027, 3, 19), True), (dt.date(2027, 3, 20), False), (dt.date(2027, 3, 21), False)],
+    ids=["day-before", "day-of", "day-after"],
+)
+def test_a_material_closes_on_its_closing_day(app, login_as, today, open_):
+    closing(app, "memo.txt", dt.date(2027, 3, 20))
+    app.config["TODAY"] = today
+    coordinator = login_as("niko__77")
+    page = coordinator.get("/cabinet/niko").get_data(as_text=True)
+    assert ('href="/cabinet/niko/materials/memo.txt"' in page) is open_
+    assert ("доступно до 20.03.2027" in page) is open_
+    response = coordinator.get(url_of("memo.txt"))
+    assert response.status_code == (200 if open_ else 404)
+    response.close()
+    assert login_as("edu770001").get(url_of("memo.txt")).status_code == 404
+
+
+def test_a_material_without_a_closing_day_says_no_closing_date(login_as):
+    page = login_as("niko__77").get("/cabinet/niko").get_data(as_text=True)
+    assert "доступно до" not in page
+
+
+def test_the_shipped_demo_closes_a_material(app_config):
+    shipped = {**app_config, "CONTENT": str(SHIPPED), "MATERIALS": str(BASE_DIR / "materials")}
+    app = create_app(shipped)
+    from tests.helpers import AuthActions
+
+    (closes,) = [m for m in app.extensions["fisoko.content"].materials if m.closes]
+    client = app.test_client()
+    AuthActions(client).login("edu770001")
+    for day, status in ((closes.closes - dt.timedelta(days=1), 200), (closes.closes, 404)):
+        app.config["TODAY"] = day
+        response = client.get(url_of(closes.file))
+        assert response.status_code == status
+        response.close()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import re
 import sqlite3
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -17,6 +19,7 @@ from werkzeug.test import encode_multipart
 
 from app import create_app
 from fisoko.niko import upload_store
+from fisoko.niko.content import RoleGuide
 from tests.helpers import csrf_token
 
 UPLOAD_LINK_RE = re.compile(r'href="/cabinet/niko/uploads/([0-9a-f]{32})"')
@@ -487,3 +490,66 @@ def test_an_oversized_form_that_is_no_upload_gets_a_plain_413(client):
     assert response.status_code == 413
     assert "Слишком большой запрос" in page
     assert "Файл слишком большой" not in page
+
+
+def on(app, day: dt.date) -> None:
+    app.config["TODAY"] = day
+
+
+@pytest.mark.parametrize(
+    "today, accepted",
+    [(dt.date(2027, 3, 25), True), (dt.date(2027, 3, 26), True), (dt.date(2027, 3, 27), False)],
+    ids=["day-before", "day-of", "day-after"],
+)
+def test_uploads_for_a_step_close_after_its_uploads_until_day(login_as, app, today, accepted):
+    step = app.extensions["fisoko.content"].guide("school").step("upload-form")
+    assert step.uploads_until == dt.date(2027, 3, 26)
+    on(app, today)
+    school = login_as("edu770001")
+    response = send(school)
+    page = school.get("/cabinet/niko").get_data(as_text=True)
+    offered = '<option value="upload-form"' in page
+    if accepted:
+        assert response.status_code == 302 and len(records(app)) == 1
+        assert offered and "(приём до 26.03.2027)" in page
+    else:
+        assert response.status_code == 400
+        text = response.get_data(as_text=True)
+        assert "Приём файлов для шага" in text and "26.03.2027" in text
+        assert records(app) == [] and files_in(app) == []
+        assert not offered and '<option value="get-materials"' in page
+
+
+def test_uploads_made_before_the_closing_stay_downloadable(login_as, app):
+    on(app, dt.date(2027, 3, 26))
+    school, coordinator = login_as("edu770001"), login_as("niko__77")
+    upload_id = upload_id_of(school)
+    on(app, dt.date(2027, 4, 10))
+    for client in (school, coordinator):
+        response = client.get(f"/cabinet/niko/uploads/{upload_id}")
+        assert response.status_code == 200
+        response.close()
+    assert upload_id in ids_on_page(school)
+
+
+def test_a_coordinators_step_closes_on_its_own_day(login_as, app):
+    coordinator = login_as("niko__77")
+    on(app, dt.date(2027, 4, 2))
+    assert send(coordinator, step="region-report").status_code == 302
+    on(app, dt.date(2027, 4, 3))
+    response = send(coordinator, step="region-report")
+    assert response.status_code == 400 and "02.04.2027" in response.get_data(as_text=True)
+
+
+def test_no_open_step_means_no_upload_form(login_as, app):
+    content = app.extensions["fisoko.content"]
+    school = content.guide("school")
+    closed = RoleGuide(
+        school.summary,
+        tuple(replace(s, uploads_until=dt.date(2027, 1, 1)) for s in school.steps),
+    )
+    app.extensions["fisoko.content"] = replace(content, guides={**content.guides, "school": closed})
+    on(app, dt.date(2027, 1, 2))
+    page = login_as("edu770001").get("/cabinet/niko").get_data(as_text=True)
+    assert "Приём файлов по всем вашим шагам закончился" in page
+    assert 'action="/cabinet/niko/uploads"' not in page
