@@ -133,3 +133,30 @@ class Server:
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+def windows_error(winerror: int, filename: str, strerror: str = "") -> PermissionError:
+    """The PermissionError Windows raises when another program holds a file (emulated here:
+    on Linux an OSError has no `winerror` unless given one)."""
+    exc = PermissionError(13, strerror or f"[WinError {winerror}] held", str(filename))
+    exc.winerror = winerror
+    return exc
+
+
+def replace_failing(times: int, winerror: int = 32):
+    """An os.replace that fails `times` times as Windows does while a file is held, then works;
+    `.calls` counts the tries."""
+    real = os.replace
+
+    def replace(src, dst, *args, **kwargs):
+        replace.calls += 1
+        if replace.calls <= times:
+            raise windows_error(
+                winerror,
+                src,
+                "The process cannot access the file because it is being used by another process",
+            )
+        return real(src, dst, *args, **kwargs)
+
+    replace.calls = 0
+    return replace
