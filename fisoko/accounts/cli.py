@@ -16,6 +16,8 @@ from flask.cli import AppGroup
 
 from fisoko.accounts import bulk_import, edit
 from fisoko.accounts.edit import Document, EditError, NewAccount
+from fisoko.accounts.password_input import Refused as PasswordRefused
+from fisoko.accounts.password_input import read_password_line
 from fisoko.accounts.passwords import generate_password, hash_many, hash_password, password_problem
 from fisoko.accounts.store import (
     EMAIL_RE,
@@ -32,7 +34,9 @@ from fisoko.files.yaml_source import Invalid
 RUN_AGAIN = "nothing was written: run the command again"
 PLACEHOLDER = "$2b$04$" + "." * 53
 password_stdin_option = click.option(
-    "--password-stdin", is_flag=True, help="read the password as one line of stdin"
+    "--password-stdin",
+    is_flag=True,
+    help="read the password as one line of UTF-8 stdin (spaces around it are dropped)",
 )
 cost_option = click.option(
     "--cost", type=click.IntRange(4, 31), help="bcrypt cost (default: BCRYPT_COST, 12)"
@@ -61,10 +65,10 @@ def accounts_path() -> str:
 def read_password(from_stdin: bool) -> str:
     """A new password: one line of stdin, or typed twice without echo; checked against the rules."""
     if from_stdin:
-        line = sys.stdin.readline()
-        password = line.rstrip("\r\n")
-        if not line:
-            raise click.ClickException("no password on standard input")
+        try:
+            password = read_password_line(getattr(sys.stdin, "buffer", None))
+        except PasswordRefused as exc:
+            raise click.ClickException(str(exc)) from None
     else:
         password = click.prompt(
             "Password", hide_input=True, confirmation_prompt="Repeat the password"
