@@ -29,6 +29,7 @@ from fisoko.accounts.store import (
     split_login,
 )
 from fisoko.files.atomic_file import Busy, Changed, locked, replace_if_unchanged, write_new
+from fisoko.files.device_names import device_name_problem
 from fisoko.files.yaml_source import Invalid
 
 RUN_AGAIN = "nothing was written: run the command again"
@@ -59,6 +60,9 @@ def group(ctx: click.Context, accounts_path: str | None) -> None:
 def accounts_path() -> str:
     """The file the command works on: --accounts, else the app's ACCOUNTS setting."""
     chosen = click.get_current_context().meta.get("fisoko.accounts_path")
+    problem = chosen and device_name_problem(chosen, "the accounts file")
+    if problem:
+        raise click.ClickException(problem)
     return chosen or current_app.config["ACCOUNTS"]
 
 
@@ -294,6 +298,9 @@ def import_command(
     """Create the accounts listed in a CSV (login,name,email) with random passwords."""
     path = accounts_path()
     output = Path(out) if out else bulk_import.default_output(csv_path)
+    problem = device_name_problem(output, "the credentials file")
+    if problem:
+        raise click.ClickException(problem)
     for other in (csv_path, path):
         if output.exists() and os.path.exists(other) and os.path.samefile(output, other):
             raise click.ClickException(f"the credentials file {output} would overwrite {other}")
