@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFProtect
 
 import auth
 import cabinet
-from fisoko import db, settings
+from fisoko import console, db, settings
 from fisoko.accounts import cli as accounts_cli
 from fisoko.accounts import store as accounts
 from fisoko.files.yaml_source import Invalid
@@ -136,16 +136,24 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     """`python app.py [--host H] [--port P] [--accounts PATH]`, or `python app.py accounts ...`."""
     argv = sys.argv[1:] if argv is None else argv
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    console.never_fail_to_encode()
     if argv[:1] == ["accounts"]:
         from flask.cli import FlaskGroup
 
+        logging.basicConfig(level=logging.INFO, format=console.FORMAT)
         cli = FlaskGroup(create_app=create_app, add_default_commands=False, load_dotenv=False)
         cli.main(args=argv, prog_name="python app.py")
         return
     args = _parse_args(argv)
+    console_log = console.BackgroundLog()  # a paused console window never holds up a request
+    try:
+        _serve(args)
+    finally:
+        console_log.stop()
+
+
+def _serve(args: argparse.Namespace) -> None:
+    """Build the app and serve until Ctrl+C."""
     overrides = {k.upper(): v for k, v in vars(args).items() if v is not None}
     app = create_app(overrides)
 

@@ -28,6 +28,7 @@ from fisoko.accounts.store import (
     load_accounts,
     split_login,
 )
+from fisoko.console import never_fail_to_encode
 from fisoko.files.atomic_file import Busy, Changed, locked, replace_if_unchanged, write_new
 from fisoko.files.device_names import device_name_problem
 from fisoko.files.yaml_source import Invalid
@@ -54,6 +55,7 @@ cost_option = click.option(
 @click.pass_context
 def group(ctx: click.Context, accounts_path: str | None) -> None:
     """Check and edit the accounts file."""
+    never_fail_to_encode()  # `flask --app app accounts list > list.txt` on a Windows code page
     ctx.meta["fisoko.accounts_path"] = accounts_path
 
 
