@@ -24,6 +24,7 @@ from fisoko.niko.content import load_content
 from fisoko.sessions import cookie as session_cookie
 from fisoko.sessions import csrf_tokens, lifecycle
 from fisoko.web import errors, health, security, url_cache
+from fisoko.web import port as listen_port
 
 csrf = CSRFProtect()
 log = logging.getLogger("fisoko")
@@ -153,19 +154,22 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _serve(args: argparse.Namespace) -> None:
-    """Build the app and serve until Ctrl+C."""
+    """Build the app, make sure the port is ours, and serve until Ctrl+C."""
     overrides = {k.upper(): v for k, v in vars(args).items() if v is not None}
     app = create_app(overrides)
 
     from waitress import serve
 
     host, port = app.config["HOST"], app.config["PORT"]
+    taken = listen_port.busy(host, port)
+    if taken:
+        _fail([taken])
     shown = f"[{host}]" if ":" in host else host
     log.info("ФИС ОКО (локальная копия) работает: http://%s:%s/ (остановка: Ctrl+C)", shown, port)
     try:
         serve(app, host=host, port=port, ident="fisoko", threads=8)
     except OSError as exc:
-        _fail([f"Cannot listen on {host}:{port}: {exc.strerror or exc}"])
+        _fail([listen_port.listen_error(host, port, exc)])
 
 
 if __name__ == "__main__":
