@@ -17,6 +17,7 @@ import cabinet
 from fisoko import console, db, settings
 from fisoko.accounts import cli as accounts_cli
 from fisoko.accounts import store as accounts
+from fisoko.files import watcher
 from fisoko.files.yaml_source import Invalid
 from fisoko.login import audit, throttle
 from fisoko.niko import materials, progress, uploads
@@ -166,10 +167,14 @@ def _serve(args: argparse.Namespace) -> None:
         _fail([taken])
     shown = f"[{host}]" if ":" in host else host
     log.info("ФИС ОКО (локальная копия) работает: http://%s:%s/ (остановка: Ctrl+C)", shown, port)
+    store = app.extensions["fisoko.accounts"]
+    accounts_watcher = watcher.start_watching(store.refresh, app.config["ACCOUNTS_RELOAD_SECONDS"])
     try:
         serve(app, host=host, port=port, ident="fisoko", threads=8)
     except OSError as exc:
         _fail([listen_port.listen_error(host, port, exc)])
+    finally:
+        accounts_watcher.stop()
 
 
 if __name__ == "__main__":

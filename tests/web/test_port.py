@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import socket
 import sys
+import threading
 import time
 
 import pytest
@@ -68,13 +69,20 @@ def test_main_stops_before_serving_when_the_port_is_taken(
     assert f"Порт {number} уже занят" in capsys.readouterr().err
 
 
-def test_main_serves_on_a_free_port(accounts_file, tmp_path, monkeypatch):
+def watchers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "fisoko-watcher"]
+
+
+def test_main_serves_on_a_free_port_with_a_watcher_it_stops(accounts_file, tmp_path, monkeypatch):
     number = free_port()
-    served: list[int] = []
-    monkeypatch.setattr("waitress.serve", lambda app, **kw: served.append(kw["port"]))
+    served: list[tuple[int, int]] = []
+    monkeypatch.setattr(
+        "waitress.serve", lambda app, **kw: served.append((kw["port"], len(watchers())))
+    )
     monkeypatch.setenv("FISOKO_INSTANCE", str(tmp_path / "instance"))
     app_module.main(["--port", str(number), "--accounts", str(accounts_file)])
-    assert served == [number]
+    assert served == [(number, 1)]  # the accounts were watched while serving
+    assert watchers() == []
 
 
 def test_time_wait_leftovers_of_the_last_run_do_not_count_as_busy():
