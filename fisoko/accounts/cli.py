@@ -72,7 +72,7 @@ def read_password(from_stdin: bool) -> str:
     """A new password: one line of stdin, or typed twice without echo; checked against the rules."""
     if from_stdin:
         try:
-            password = read_password_line(getattr(sys.stdin, "buffer", None))
+            password = read_password_line(sys.stdin)
         except PasswordRefused as exc:
             raise click.ClickException(str(exc)) from None
     else:

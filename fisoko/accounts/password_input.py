@@ -18,7 +18,7 @@ prompt instead.
 
 from __future__ import annotations
 
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 BOM = b"\xef\xbb\xbf"
 AT_THE_PROMPT = "type the password at the prompt instead (run the command without --password-stdin)"
@@ -50,9 +50,17 @@ def password_from_line(line: bytes) -> str:
     return password
 
 
-def read_password_line(stream: BinaryIO | None) -> str:
-    """Read one line of the binary stdin as a password; Refused when there is none."""
-    line = stream.readline() if stream is not None else b""
+def read_password_line(stream: BinaryIO | TextIO | None) -> str:
+    """Read one line of stdin (its bytes, where it has them) as a password; Refused when there
+    is none."""
+    if stream is None:
+        line = b""
+    elif hasattr(stream, "buffer"):
+        line = stream.buffer.readline()
+    else:
+        line = stream.readline()
+        if isinstance(line, str):  # a text-only stream: its text was decoded already
+            line = line.encode("utf-8", "surrogateescape")
     if not line:
         raise Refused("no password on standard input")
     return password_from_line(line)

@@ -60,6 +60,12 @@ def test_only_the_first_line_is_read():
     assert read_password_line(io.BytesIO(b"First-line-1\nSecond-line-2\n")) == "First-line-1"
 
 
+def test_the_bytes_under_a_text_stdin_are_read_not_its_decoding():
+    piped = io.TextIOWrapper(io.BytesIO((MEANT + " \r\n").encode()), encoding="cp1251")
+    assert read_password_line(piped) == MEANT  # as cp1251 text it would be mojibake
+    assert read_password_line(io.StringIO(MEANT + "\n")) == MEANT  # no bytes to be had
+
+
 def test_passwd_from_cmd_echo_stores_the_password_without_the_space(runner, accounts_file):
     result = runner.invoke(
         args=["accounts", "passwd", "edu770001", "--password-stdin"],
