@@ -26,7 +26,7 @@ def _code(exc: OSError) -> int | None:
 
 def busy_message(port: int) -> str:
     """The Russian answer to a port that another server already listens on."""
-    other = 8081 if port == 8080 else 8080
+    other = port + 1 if port < 65535 else port - 1
     return (
         f"Порт {port} уже занят: на нём уже работает другая программа — возможно, этот же "
         "сервер, запущенный в другом окне. Остановите её (в её окне Ctrl+C) или запустите "
