@@ -14,9 +14,10 @@ from flask_wtf.csrf import CSRFProtect
 
 import auth
 import cabinet
-from fisoko import db, settings
+from fisoko import console, db, settings
 from fisoko.accounts import cli as accounts_cli
 from fisoko.accounts import store as accounts
+from fisoko.files import watcher
 from fisoko.files.yaml_source import Invalid
 from fisoko.login import audit, throttle
 from fisoko.niko import materials, progress, support, uploads
@@ -24,6 +25,7 @@ from fisoko.niko.content import load_content
 from fisoko.sessions import cookie as session_cookie
 from fisoko.sessions import csrf_tokens, lifecycle
 from fisoko.web import errors, health, security, url_cache
+from fisoko.web import port as listen_port
 
 csrf = CSRFProtect()
 log = logging.getLogger("fisoko")
@@ -137,28 +139,43 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     """`python app.py [--host H] [--port P] [--accounts PATH]`, or `python app.py accounts ...`."""
     argv = sys.argv[1:] if argv is None else argv
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    console.never_fail_to_encode()
     if argv[:1] == ["accounts"]:
         from flask.cli import FlaskGroup
 
+        logging.basicConfig(level=logging.INFO, format=console.FORMAT)
         cli = FlaskGroup(create_app=create_app, add_default_commands=False, load_dotenv=False)
         cli.main(args=argv, prog_name="python app.py")
         return
     args = _parse_args(argv)
+    console_log = console.BackgroundLog()  # a paused console window never holds up a request
+    try:
+        _serve(args)
+    finally:
+        console_log.stop()
+
+
+def _serve(args: argparse.Namespace) -> None:
+    """Build the app, make sure the port is ours, and serve until Ctrl+C."""
     overrides = {k.upper(): v for k, v in vars(args).items() if v is not None}
     app = create_app(overrides)
 
     from waitress import serve
 
     host, port = app.config["HOST"], app.config["PORT"]
+    taken = listen_port.busy(host, port)
+    if taken:
+        _fail([taken])
     shown = f"[{host}]" if ":" in host else host
     log.info("ФИС ОКО (локальная копия) работает: http://%s:%s/ (остановка: Ctrl+C)", shown, port)
+    store = app.extensions["fisoko.accounts"]
+    accounts_watcher = watcher.start_watching(store.refresh, app.config["ACCOUNTS_RELOAD_SECONDS"])
     try:
         serve(app, host=host, port=port, ident="fisoko", threads=8)
     except OSError as exc:
-        _fail([f"Cannot listen on {host}:{port}: {exc.strerror or exc}"])
+        _fail([listen_port.listen_error(host, port, exc)])
+    finally:
+        accounts_watcher.stop()
 
 
 if __name__ == "__main__":

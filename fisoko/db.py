@@ -7,13 +7,18 @@ version lives in `PRAGMA user_version`; each entry of MIGRATIONS moves it up by 
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from pathlib import Path
 
 from flask import Flask, current_app
 
+from fisoko.files import local_disk
+
 FILENAME = "fisoko.sqlite3"
+WANTED_JOURNAL = "wal"
+log = logging.getLogger("fisoko")
 MIGRATIONS: list[str] = [
     """
     CREATE TABLE revoked_sessions (
@@ -70,7 +75,7 @@ def connect(path: str | Path) -> sqlite3.Connection:
     """A new connection in WAL mode that waits for a writer instead of failing at once."""
     conn = sqlite3.connect(path, timeout=10, isolation_level=None)
     conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA journal_mode={WANTED_JOURNAL}")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
     return conn
@@ -103,11 +108,31 @@ def get_db() -> sqlite3.Connection:
     return conn
 
 
+def journal_warning(path: str, mode: str) -> str | None:
+    """The Russian start-up warning when SQLite did not take the WAL journal asked for."""
+    if mode.lower() == WANTED_JOURNAL:
+        return None
+    return (
+        f"База данных {path} работает в режиме журнала «{mode}», а не «{WANTED_JOURNAL}»: "
+        "файловая система этой папки его не поддерживает (так бывает на сетевых дисках). "
+        "Страницы будут открываться медленнее, а одновременные действия могут получать "
+        "ошибку «database is locked». Перенесите папку состояния на локальный диск "
+        "(переменная FISOKO_INSTANCE, см. docs/settings.md)."
+    )
+
+
 def init_app(app: Flask) -> None:
-    """Create or migrate the database file before the first request."""
+    """Create or migrate the database file before the first request; warn about what makes it
+    unreliable (a network drive, a journal mode other than WAL)."""
+    where = local_disk.network_location(app.instance_path)
+    if where is not None:
+        log.warning("%s", local_disk.network_warning(app.instance_path, where))
     path = app.config.setdefault("DATABASE", str(Path(app.instance_path) / FILENAME))
     conn = connect(path)
     try:
+        warning = journal_warning(path, conn.execute("PRAGMA journal_mode").fetchone()[0])
+        if warning:
+            log.warning("%s", warning)
         migrate(conn)
     finally:
         conn.close()

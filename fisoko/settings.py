@@ -13,6 +13,8 @@ import re
 import secrets
 from pathlib import Path
 
+from fisoko.files.device_names import device_name_problem
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 MIB = 1024 * 1024
 FORM_OVERHEAD = 64 * 1024  # multipart headers and the other fields sent with an upload
@@ -122,6 +124,10 @@ def normalize(config: dict) -> None:
     _integer(config, "THROTTLE_WINDOW_MINUTES", 1, 7 * 24 * 60)
     _integer(config, "THROTTLE_BLOCK_MINUTES", 1, 7 * 24 * 60)
     config["AUDIT_LOG"] = str(config["AUDIT_LOG"] or "").strip()
+    for key in ("ACCOUNTS", "CONTENT", "AUDIT_LOG"):
+        problem = config[key] and device_name_problem(config[key])
+        if problem:
+            raise ConfigError(f"FISOKO_{key}: {problem}")
     config["RATELIMIT_STORAGE"] = str(config["RATELIMIT_STORAGE"] or "").strip()
     if not config["RATELIMIT_STORAGE"]:
         raise ConfigError("FISOKO_RATELIMIT_STORAGE is empty (the default is memory://)")

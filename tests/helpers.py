@@ -7,6 +7,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -98,8 +99,13 @@ def run_app(
 class Server:
     """`python app.py` on a free loopback port, stopped at the end of the test."""
 
-    def __init__(self, tmp_path: Path, accounts: Path, env: dict | None = None) -> None:
+    def __init__(
+        self, tmp_path: Path, accounts: Path, env: dict | None = None, follow: bool = False
+    ) -> None:
+        """`follow`: collect the output while it runs, as (monotonic time, line) in `lines`."""
         self.port = free_port()
+        self.lines: list[tuple[float, str]] = []
+        self._reader: threading.Thread | None = None
         self.base = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [sys.executable, "app.py", "--port", str(self.port), "--accounts", str(accounts)],
@@ -109,6 +115,9 @@ class Server:
             stderr=subprocess.STDOUT,
             text=True,
         )
+        if follow:
+            self._reader = threading.Thread(target=self._follow, daemon=True)
+            self._reader.start()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -121,8 +130,32 @@ class Server:
         self.stop()
         raise AssertionError(f"server did not start: {self.output}")
 
+    def _follow(self) -> None:
+        for line in self.process.stdout:
+            self.lines.append((time.monotonic(), line))
+
+    def wait_for(self, text: str, since: float, seconds: float) -> float:
+        """Seconds from `since` until a line with `text` came out; fails after `seconds`."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            for when, line in list(self.lines):
+                if when >= since and text in line:
+                    return when - since
+            time.sleep(0.02)
+        raise AssertionError(f"no {text!r} within {seconds} s: {self.lines}")
+
     def stop(self) -> None:
         self.process.terminate()
+        if self._reader is not None:
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self._reader.join(10)
+            self.process.stdout.close()
+            self.output = "".join(line for _, line in self.lines)
+            return
         try:
             self.output = self.process.communicate(timeout=10)[0]
         except subprocess.TimeoutExpired:
@@ -133,3 +166,30 @@ class Server:
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+def windows_error(winerror: int, filename: str, strerror: str = "") -> PermissionError:
+    """The PermissionError Windows raises when another program holds a file (emulated here:
+    on Linux an OSError has no `winerror` unless given one)."""
+    exc = PermissionError(13, strerror or f"[WinError {winerror}] held", str(filename))
+    exc.winerror = winerror
+    return exc
+
+
+def replace_failing(times: int, winerror: int = 32):
+    """An os.replace that fails `times` times as Windows does while a file is held, then works;
+    `.calls` counts the tries."""
+    real = os.replace
+
+    def replace(src, dst, *args, **kwargs):
+        replace.calls += 1
+        if replace.calls <= times:
+            raise windows_error(
+                winerror,
+                src,
+                "The process cannot access the file because it is being used by another process",
+            )
+        return real(src, dst, *args, **kwargs)
+
+    replace.calls = 0
+    return replace

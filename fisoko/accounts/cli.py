@@ -16,6 +16,8 @@ from flask.cli import AppGroup
 
 from fisoko.accounts import bulk_import, edit
 from fisoko.accounts.edit import Document, EditError, NewAccount
+from fisoko.accounts.password_input import Refused as PasswordRefused
+from fisoko.accounts.password_input import read_password_line
 from fisoko.accounts.passwords import generate_password, hash_many, hash_password, password_problem
 from fisoko.accounts.store import (
     EMAIL_RE,
@@ -26,13 +28,17 @@ from fisoko.accounts.store import (
     load_accounts,
     split_login,
 )
+from fisoko.console import never_fail_to_encode
 from fisoko.files.atomic_file import Busy, Changed, locked, replace_if_unchanged, write_new
+from fisoko.files.device_names import device_name_problem
 from fisoko.files.yaml_source import Invalid
 
 RUN_AGAIN = "nothing was written: run the command again"
 PLACEHOLDER = "$2b$04$" + "." * 53
 password_stdin_option = click.option(
-    "--password-stdin", is_flag=True, help="read the password as one line of stdin"
+    "--password-stdin",
+    is_flag=True,
+    help="read the password as one line of UTF-8 stdin (spaces around it are dropped)",
 )
 cost_option = click.option(
     "--cost", type=click.IntRange(4, 31), help="bcrypt cost (default: BCRYPT_COST, 12)"
@@ -49,22 +55,26 @@ cost_option = click.option(
 @click.pass_context
 def group(ctx: click.Context, accounts_path: str | None) -> None:
     """Check and edit the accounts file."""
+    never_fail_to_encode()  # `flask --app app accounts list > list.txt` on a Windows code page
     ctx.meta["fisoko.accounts_path"] = accounts_path
 
 
 def accounts_path() -> str:
     """The file the command works on: --accounts, else the app's ACCOUNTS setting."""
     chosen = click.get_current_context().meta.get("fisoko.accounts_path")
+    problem = chosen and device_name_problem(chosen, "the accounts file")
+    if problem:
+        raise click.ClickException(problem)
     return chosen or current_app.config["ACCOUNTS"]
 
 
 def read_password(from_stdin: bool) -> str:
     """A new password: one line of stdin, or typed twice without echo; checked against the rules."""
     if from_stdin:
-        line = sys.stdin.readline()
-        password = line.rstrip("\r\n")
-        if not line:
-            raise click.ClickException("no password on standard input")
+        try:
+            password = read_password_line(sys.stdin)
+        except PasswordRefused as exc:
+            raise click.ClickException(str(exc)) from None
     else:
         password = click.prompt(
             "Password", hide_input=True, confirmation_prompt="Repeat the password"
@@ -290,6 +300,9 @@ def import_command(
     """Create the accounts listed in a CSV (login,name,email) with random passwords."""
     path = accounts_path()
     output = Path(out) if out else bulk_import.default_output(csv_path)
+    problem = device_name_problem(output, "the credentials file")
+    if problem:
+        raise click.ClickException(problem)
     for other in (csv_path, path):
         if output.exists() and os.path.exists(other) and os.path.samefile(output, other):
             raise click.ClickException(f"the credentials file {output} would overwrite {other}")

@@ -51,6 +51,9 @@ def password_problem(password: str) -> str | None:
         return f"the password is too long: at most {MAX_BYTES} bytes in UTF-8 (bcrypt's limit)"
     if "\0" in password:
         return "the password must not contain a NUL character"
+    if password != password.strip():
+        # Lost without a trace when copied from a letter or typed after `echo`.
+        return "the password must not begin or end with a space"
     return None
 
 

@@ -4,11 +4,17 @@ A new version goes to a temporary file in the same folder (so the final rename s
 file system), is flushed and fsynced, gets the old file's permissions, and replaces the old
 file in one step. Writers of one file take a lock file beside it (`filelock` works on Windows
 too), and a file that changed on disk since it was read is never overwritten.
+
+On Windows another program may hold a file for a moment (an antivirus scanning the fresh temporary
+file, Explorer's preview) or for good (Excel keeps an open workbook locked): the replace is retried
+for up to RETRY_SECONDS, and what still fails is reported as NotWritten, which names the user's
+file, never the temporary one, and says what to do. The temporary file never stays behind.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import sys
@@ -20,6 +26,11 @@ from pathlib import Path
 import filelock
 
 LOCK_TIMEOUT = 60.0
+RETRY_SECONDS = 2.0
+# Windows error codes of a file that another program holds open (or that is read-only): worth
+# retrying, since an antivirus or an indexer lets go within moments.
+ACCESS_DENIED, SHARING_VIOLATION, LOCK_VIOLATION = 5, 32, 33
+HELD = {ACCESS_DENIED, SHARING_VIOLATION, LOCK_VIOLATION}
 
 
 class Changed(Exception):
@@ -28,6 +39,15 @@ class Changed(Exception):
 
 class Busy(Exception):
     """Another writer holds the file's lock."""
+
+
+class NotWritten(OSError):
+    """A write failed and nothing changed; `filename` is the user's file, `strerror` says why."""
+
+
+def held_by_another_program(exc: OSError) -> bool:
+    """Whether Windows refused because another program has the file open (or it is read-only)."""
+    return isinstance(exc, PermissionError) and getattr(exc, "winerror", None) in HELD
 
 
 def lock_path(path: str | Path) -> Path:
@@ -55,20 +75,40 @@ def replace_if_unchanged(path: str | Path, data: bytes, read: bytes) -> None:
     if real.read_bytes() != read:
         raise Changed(f"{path} changed on disk after it was read")
     mode = os.stat(real)
-    _write_then_move(real, data, keep=mode, overwrite=True)
+    _refuse_read_only(path, mode)
+    _write_then_move(real, data, keep=mode, overwrite=True, shown=path)
 
 
 def write_new(path: str | Path, data: bytes, *, overwrite: bool) -> None:
     """Write a file readable by its owner only (where the OS allows); FileExistsError when it
     exists and `overwrite` is false."""
-    _write_then_move(Path(path), data, keep=None, overwrite=overwrite)
+    try:
+        old = os.stat(path) if overwrite else None
+    except OSError:
+        old = None
+    if old is not None:
+        _refuse_read_only(path, old)
+    _write_then_move(Path(path), data, keep=None, overwrite=overwrite, shown=path)
+
+
+def _refuse_read_only(path: str | Path, old: os.stat_result) -> None:
+    """A file its owner may not write (on Windows: the read-only attribute) is left alone on
+    every OS, although POSIX would let a rename replace it."""
+    if not old.st_mode & stat.S_IWUSR:
+        raise NotWritten(
+            errno.EACCES,
+            "the file is read-only; allow writing it (Windows: the file's Properties, untick "
+            "«Только чтение»; Linux: chmod u+w) and run the command again",
+            str(path),
+        )
 
 
 def _write_then_move(
-    path: Path, data: bytes, *, keep: os.stat_result | None, overwrite: bool
+    path: Path, data: bytes, *, keep: os.stat_result | None, overwrite: bool, shown: str | Path
 ) -> None:
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temp = None
     try:
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -76,14 +116,53 @@ def _write_then_move(
         if keep is not None:
             _copy_owner_and_mode(keep, temp)
         if overwrite:
-            _replace(temp, path)
+            replace_with_retry(temp, path)
         else:
             _move_no_overwrite(temp, path)
+    except FileExistsError:
+        discard(temp)
+        raise
+    except OSError as exc:
+        discard(temp)
+        raise _naming(exc, shown) from None
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
+        discard(temp)
         raise
     sync_folder(path.parent)
+
+
+def _naming(exc: OSError, path: str | Path) -> NotWritten:
+    """The failure as NotWritten about the user's file, with a hint when a program holds it."""
+    if isinstance(exc, NotWritten):
+        return exc
+    reason = exc.strerror or str(exc)
+    if held_by_another_program(exc):
+        reason += (
+            "; it may be open in another program (Excel, an editor) or read-only: close it, "
+            "or allow writing it, and run the command again"
+        )
+    return NotWritten(exc.errno or errno.EIO, reason, str(path))
+
+
+def discard(temp: str | Path | None) -> None:
+    """Remove a temporary file, also when it was made read-only or a scanner holds it briefly."""
+    if temp is None:
+        return
+    deadline = time.monotonic() + RETRY_SECONDS
+    while True:
+        try:
+            os.unlink(temp)
+            return
+        except FileNotFoundError:
+            return
+        except PermissionError:
+            with contextlib.suppress(OSError):  # Windows refuses to delete a read-only file
+                os.chmod(temp, stat.S_IREAD | stat.S_IWRITE)
+            if time.monotonic() >= deadline:
+                return
+            time.sleep(0.05)
+        except OSError:
+            return
 
 
 def _copy_owner_and_mode(old: os.stat_result, temp: str) -> None:
@@ -93,16 +172,19 @@ def _copy_owner_and_mode(old: os.stat_result, temp: str) -> None:
             os.chown(temp, old.st_uid, old.st_gid)
 
 
-def _replace(temp: str, path: Path) -> None:
-    """os.replace; on Windows a reader holding the file open makes it fail for a moment."""
-    for attempt in range(20):
+def replace_with_retry(src: str | Path, dst: str | Path) -> None:
+    """os.replace, tried again for up to RETRY_SECONDS while another program holds a file."""
+    deadline = time.monotonic() + RETRY_SECONDS
+    delay = 0.02
+    while True:
         try:
-            os.replace(temp, path)
+            os.replace(src, dst)
             return
-        except PermissionError:
-            if sys.platform != "win32" or attempt == 19:
+        except PermissionError as exc:
+            if not held_by_another_program(exc) or time.monotonic() >= deadline:
                 raise
-            time.sleep(0.05)
+        time.sleep(delay)
+        delay = min(delay * 2, 0.25)
 
 
 def _move_no_overwrite(temp: str, path: Path) -> None:
@@ -113,9 +195,9 @@ def _move_no_overwrite(temp: str, path: Path) -> None:
     except OSError:  # no hard links here (some Windows or network drives)
         if path.exists():
             raise FileExistsError(path) from None
-        os.replace(temp, path)
+        replace_with_retry(temp, path)
         return
-    os.unlink(temp)
+    discard(temp)  # the new file is in place; the second name only has to go
 
 
 def sync_folder(folder: Path) -> None:

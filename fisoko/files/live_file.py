@@ -1,10 +1,11 @@
 """A parsed file that follows edits on disk, checked on the request path at most once per interval.
 
-Why on the request path and not in a watcher thread: a request is the only thing that needs the
-accounts, so checking just before answering it is as fresh as any watcher could be; it needs no
-thread to start and stop with each app (tests build many apps, `flask` commands build one too), no
-extra dependency, and works the same on Windows. Between checks a request pays one clock read.
-One request thread at a time does the check; the others keep answering from the current value.
+Why on the request path: a request is the only thing that needs the accounts, so checking just
+before answering it guarantees that no request sees an outdated file, in every app (tests build
+many, `flask` commands build one too) and with no thread to start and stop. Between checks a
+request pays one clock read. One thread at a time does the check; the others keep answering from
+the current value. The server also calls `refresh()` from a background thread (files/watcher.py),
+so that an edit is applied or its problems logged even when no request comes.
 
 A file caught while someone writes it must never count: a file changed less than SETTLE seconds
 ago, or one whose size or times change while it is read, is looked at again shortly instead.

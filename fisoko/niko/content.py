@@ -15,6 +15,7 @@ import yaml
 from flask import current_app
 
 from fisoko.accounts.store import COORDINATOR, SCHOOL
+from fisoko.files.device_names import device_name_problem
 from fisoko.files.yaml_source import (
     Invalid,
     Problem,
@@ -35,7 +36,8 @@ STEP_ID_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 ROLE_KEYS = {"coordinator": COORDINATOR, "school": SCHOOL}
 REGION_RE = re.compile(r"[0-9]{2}")
 # A material is a plain file name in the materials folder: no folder part, nothing hidden, and
-# nothing Windows would silently change (a trailing dot or space) or refuse (:*?"<>|).
+# nothing Windows would silently change (a trailing dot or space) or refuse (:*?"<>|), and no
+# device name (CON, NUL, COM1, ... with any extension: see files/device_names.py).
 MATERIAL_FILE_RE = re.compile(r'[^./\\:*?"<>|\x00-\x1f\x7f][^/\\:*?"<>|\x00-\x1f\x7f]{0,199}')
 
 
@@ -250,6 +252,10 @@ class _Reader:
                 f"file '{file}': give just the name of a file in the materials folder, "
                 "without folders",
             )
+            return None
+        device = device_name_problem(file, "file")
+        if device is not None:
+            self.problem(node, device)
             return None
         if file in seen:
             self.problem(node, f"duplicate file '{file}' (first on line {seen[file]})")

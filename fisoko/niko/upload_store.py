@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from fisoko.files.atomic_file import sync_folder
+from fisoko.files.atomic_file import discard, replace_with_retry, sync_folder
 
 log = logging.getLogger("fisoko")
 
@@ -142,10 +142,10 @@ def save(
         size = _write(stream, temp, limit)
         if size == 0:
             raise Refused(400, "Файл пустой. Выберите заполненный файл.")
-        os.replace(temp, final)
+        replace_with_retry(temp, final)  # an antivirus may hold the fresh file for a moment
         sync_folder(folder)
     except BaseException:
-        temp.unlink(missing_ok=True)
+        discard(temp)
         raise
     upload = Upload(
         upload_id, owner, role, region, step, name, size, content_type_of(name) or "", now

@@ -241,3 +241,26 @@ def test_missing_input_or_output_folder(runner, accounts_file, tmp_path, case):
     assert result.exit_code == 1
     assert ("cannot read" if case == "missing csv" else "no folder") in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_credentials_file_open_in_excel_is_named_and_nothing_changes(
+    runner, accounts_file, tmp_path, monkeypatch
+):
+    from fisoko.files import atomic_file
+    from tests.helpers import replace_failing
+
+    source = tmp_path / "s.csv"
+    source.write_bytes(schools_csv(2))
+    output = tmp_path / "s-credentials.csv"
+    output.write_text("open in Excel", encoding="utf-8")
+    before = accounts_file.read_bytes()
+    monkeypatch.setattr(atomic_file, "RETRY_SECONDS", 0.2)
+    monkeypatch.setattr(atomic_file.os, "replace", replace_failing(10**6))
+    result = runner.invoke(args=["accounts", "import", str(source), "--force"])
+    assert result.exit_code == 1
+    assert f"cannot write {output}: " in result.output
+    assert "open in another program" in result.output
+    assert ".tmp" not in result.output and "Traceback" not in result.output
+    assert output.read_text(encoding="utf-8") == "open in Excel"
+    assert accounts_file.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == []

@@ -378,3 +378,28 @@ def test_a_flow_style_file_is_listed_and_edited_where_safe(runner, tmp_path):
         refused = invoke(runner, "--accounts", str(flow), *args, stdin="Secret-123\n")
         assert refused.exit_code == 1 and "flow style" in refused.output
         assert flow.read_bytes() == before
+
+
+def test_a_read_only_accounts_file_is_named_and_left_alone(runner, accounts_file):
+    before = accounts_file.read_bytes()
+    accounts_file.chmod(0o444)
+    try:
+        result = invoke(runner, "disable", "edu770001")
+    finally:
+        accounts_file.chmod(0o644)
+    assert result.exit_code == 1
+    assert f"cannot write {accounts_file}: the file is read-only" in result.output
+    assert accounts_file.read_bytes() == before
+    assert not [p for p in accounts_file.parent.iterdir() if p.suffix == ".tmp"]
+
+
+def test_a_replace_held_by_a_scanner_for_a_moment_still_writes(runner, accounts_file, monkeypatch):
+    from fisoko.files import atomic_file
+    from tests.helpers import replace_failing
+
+    replace = replace_failing(2)
+    monkeypatch.setattr(atomic_file.os, "replace", replace)
+    result = invoke(runner, "disable", "edu770001")
+    assert result.exit_code == 0, result.output
+    assert replace.calls == 3
+    assert load_accounts(accounts_file).get("edu770001").disabled

@@ -10,7 +10,15 @@ import time
 import pytest
 
 from fisoko.files import atomic_file
-from fisoko.files.atomic_file import Busy, Changed, locked, replace_if_unchanged, write_new
+from fisoko.files.atomic_file import (
+    Busy,
+    Changed,
+    NotWritten,
+    locked,
+    replace_if_unchanged,
+    write_new,
+)
+from tests.helpers import replace_failing, windows_error
 
 
 def test_replace_writes_the_new_bytes_and_leaves_no_temp(tmp_path):
@@ -131,3 +139,77 @@ def test_a_held_lock_times_out_with_a_message(tmp_path):
         thread.start()
         thread.join(5)
     assert len(errors) == 1 and "another command is changing" in str(errors[0])
+
+
+def test_a_sharing_violation_for_a_moment_is_waited_out(tmp_path, monkeypatch):
+    path = tmp_path / "a.yaml"
+    path.write_bytes(b"old")
+    replace = replace_failing(3)
+    monkeypatch.setattr(atomic_file.os, "replace", replace)
+    replace_if_unchanged(path, b"new", b"old")
+    assert path.read_bytes() == b"new" and replace.calls == 4
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml"]
+
+
+def test_a_file_held_for_good_names_the_users_file_and_leaves_no_temp(tmp_path, monkeypatch):
+    path = tmp_path / "a.yaml"
+    path.write_bytes(b"old")
+    replace = replace_failing(10**6)
+    monkeypatch.setattr(atomic_file, "RETRY_SECONDS", 0.3)
+    monkeypatch.setattr(atomic_file.os, "replace", replace)
+    with pytest.raises(NotWritten) as caught:
+        replace_if_unchanged(path, b"new", b"old")
+    assert caught.value.filename == str(path)
+    assert "open in another program" in caught.value.strerror
+    assert replace.calls > 2
+    assert path.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml"]
+
+
+def test_a_plain_permission_error_is_not_retried(tmp_path, monkeypatch):
+    path = tmp_path / "c.csv"
+    calls: list[str] = []
+
+    def denied(src, dst):
+        calls.append(src)
+        raise PermissionError(13, "Permission denied", src)
+
+    monkeypatch.setattr(atomic_file.os, "replace", denied)
+    with pytest.raises(NotWritten) as caught:
+        write_new(path, b"x", overwrite=True)
+    assert len(calls) == 1
+    assert caught.value.filename == str(path) and caught.value.strerror == "Permission denied"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_a_read_only_file_is_refused_by_name(tmp_path, overwrite):
+    path = tmp_path / "a.yaml"
+    path.write_bytes(b"old")
+    path.chmod(0o444)
+    with pytest.raises(NotWritten) as caught:
+        if overwrite:
+            write_new(path, b"new", overwrite=True)
+        else:
+            replace_if_unchanged(path, b"new", b"old")
+    assert caught.value.filename == str(path)
+    assert "read-only" in caught.value.strerror
+    path.chmod(0o644)
+    assert path.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml"]
+
+
+def test_discard_removes_a_read_only_temp_file_as_windows_needs(tmp_path, monkeypatch):
+    temp = tmp_path / ".a.yaml.x.tmp"
+    temp.write_bytes(b"x")
+    temp.chmod(0o444)
+    real_unlink = os.unlink
+
+    def windows_unlink(path):  # Windows refuses to delete a file with the read-only attribute
+        if not os.stat(path).st_mode & stat.S_IWUSR:
+            raise windows_error(5, path, "Access is denied")
+        real_unlink(path)
+
+    monkeypatch.setattr(atomic_file.os, "unlink", windows_unlink)
+    atomic_file.discard(temp)
+    assert not temp.exists()

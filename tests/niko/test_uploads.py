@@ -553,3 +553,27 @@ def test_no_open_step_means_no_upload_form(login_as, app):
     page = login_as("edu770001").get("/cabinet/niko").get_data(as_text=True)
     assert "Приём файлов по всем вашим шагам закончился" in page
     assert 'action="/cabinet/niko/uploads"' not in page
+
+
+def test_an_antivirus_holding_the_fresh_file_is_waited_out(login_as, app, monkeypatch):
+    from fisoko.files import atomic_file
+    from tests.helpers import replace_failing
+
+    replace = replace_failing(3)
+    monkeypatch.setattr(atomic_file.os, "replace", replace)
+    response = send(login_as("edu770001"))
+    assert response.status_code == 302
+    assert replace.calls == 4
+    assert len(records(app)) == 1 and len(files_in(app)) == 1
+
+
+def test_a_file_held_for_good_fails_the_upload_and_leaves_nothing(login_as, app, monkeypatch):
+    from fisoko.files import atomic_file
+    from tests.helpers import replace_failing
+
+    monkeypatch.setattr(atomic_file, "RETRY_SECONDS", 0.2)
+    monkeypatch.setattr(atomic_file.os, "replace", replace_failing(10**6))
+    response = send(login_as("edu770001"))
+    assert response.status_code == 500
+    assert "Не удалось сохранить файл" in response.get_data(as_text=True)
+    assert records(app) == [] and files_in(app) == []
