@@ -18,7 +18,7 @@ from fisoko import db, settings
 from fisoko.accounts import cli as accounts_cli
 from fisoko.accounts import store as accounts
 from fisoko.files.yaml_source import Invalid
-from fisoko.login import audit, throttle
+from fisoko.login import audit, lanes, throttle
 from fisoko.niko import materials, progress, uploads
 from fisoko.niko.content import load_content
 from fisoko.sessions import cookie as session_cookie
@@ -78,6 +78,7 @@ def _configure(app: Flask, config: dict | None) -> None:
         os.makedirs(app.instance_path, exist_ok=True)
         audit.init_app(app)
         throttle.init_app(app)
+        lanes.init_app(app)
     except settings.ConfigError as exc:
         _fail([f"Configuration error: {exc}"])
     except OSError as exc:

@@ -1,0 +1,132 @@
+"""The login lane: a bounded number of bcrypt checks at once, and shedding when the queue is long.
+
+bcrypt takes a core for a few hundred milliseconds and releases the GIL, so checks beyond the
+number of cores only slow each other down and, worse, hold waitress's worker threads while pages,
+downloads and static files queue behind them. The lane lets `lanes` checks run at once; the rest
+wait on a condition. A login that would wait longer than `max_wait` seconds for its turn (judged
+from the logins already admitted and the measured time of a check) is not admitted at all: the
+view answers it at once with 503 and `Retry-After`, as a bounded queue should, instead of letting
+every client time out. `max_in_flight` also caps the admitted logins, so waiting logins never hold
+more than that many server threads.
+
+The clock is injected so the shedding decision is tested without sleeping.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import current_app
+
+T = TypeVar("T")
+SMOOTHING = 0.2  # weight of the newest measured check in the running estimate
+
+
+def shed_seconds(
+    in_flight: int, lanes: int, check_seconds: float, max_wait: float, max_in_flight: int
+) -> int:
+    """0 when a new login may queue, else the seconds after which to try again (at least 1).
+
+    The wait of a new login is the work admitted before it spread over the lanes.
+    """
+    wait = in_flight / lanes * check_seconds
+    if in_flight < max_in_flight and wait <= max_wait:
+        return 0
+    return max(1, math.ceil(wait))
+
+
+class LoginLane:
+    """At most `lanes` checks at once; admission refused beyond `max_wait` or `max_in_flight`."""
+
+    def __init__(
+        self,
+        lanes: int,
+        max_wait: float,
+        max_in_flight: int,
+        check_seconds: float = 0.3,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.lanes = max(1, lanes)
+        self.max_wait = max_wait
+        self.max_in_flight = max(1, max_in_flight)
+        self.check_seconds = check_seconds
+        self.clock = clock
+        self.in_flight = 0  # admitted and not yet finished: waiting or running
+        self.running = 0
+        self._cond = threading.Condition()
+
+    def admit(self) -> Ticket:
+        """A ticket for one check; its `retry_after` is non-zero when the login is shed."""
+        with self._cond:
+            wait = shed_seconds(
+                self.in_flight, self.lanes, self.check_seconds, self.max_wait, self.max_in_flight
+            )
+            if not wait:
+                self.in_flight += 1
+            return Ticket(self, wait)
+
+    def _run(self, work: Callable[..., T], *args) -> T:
+        with self._cond:
+            while self.running >= self.lanes:
+                self._cond.wait()
+            self.running += 1
+        started = self.clock()
+        try:
+            return work(*args)
+        finally:
+            took = self.clock() - started
+            with self._cond:
+                self.running -= 1
+                if took > 0:
+                    self.check_seconds += SMOOTHING * (took - self.check_seconds)
+                self._cond.notify()
+
+    def _leave(self) -> None:
+        with self._cond:
+            self.in_flight -= 1
+
+
+class Ticket:
+    """An admitted login's place in the queue (or a refusal); leave it with `with`."""
+
+    def __init__(self, lane: LoginLane, retry_after: int) -> None:
+        self.lane = lane
+        self.retry_after = retry_after
+        self._open = not retry_after
+
+    def run(self, work: Callable[..., T], *args) -> T:
+        """Wait for a free lane and run `work` (the password check) in it."""
+        if not self._open:
+            raise RuntimeError("this login was not admitted")
+        return self.lane._run(work, *args)
+
+    def close(self) -> None:
+        if self._open:
+            self._open = False
+            self.lane._leave()
+
+    def __enter__(self) -> Ticket:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def current_lane() -> LoginLane:
+    return current_app.extensions["fisoko.login_lane"]
+
+
+def init_app(app) -> None:
+    """The app's lane from LOGIN_LANES, LOGIN_QUEUE_SECONDS and the server's THREADS.
+
+    Admitted logins may hold at most half the server's threads, so pages always find one.
+    """
+    app.extensions["fisoko.login_lane"] = LoginLane(
+        lanes=app.config["LOGIN_LANES"],
+        max_wait=app.config["LOGIN_QUEUE_SECONDS"],
+        max_in_flight=max(1, app.config["THREADS"] // 2),
+    )

@@ -1,0 +1,165 @@
+"""The login lane: how many checks run at once, and when a login is shed (a fake clock)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from limits.storage import storage_from_string
+
+from app import create_app
+from fisoko.login.lanes import LoginLane, shed_seconds
+from fisoko.login.throttle import RUNNING_WAIT, Throttle
+from tests.helpers import PASSWORDS, AuthActions
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize(
+    ("in_flight", "lanes", "check", "max_wait", "cap", "expected"),
+    [
+        (0, 1, 0.3, 2.0, 12, 0),  # an empty queue always admits
+        (6, 1, 0.3, 2.0, 12, 0),  # 1.8 s of work ahead: within the bound
+        (7, 1, 0.3, 2.0, 12, 3),  # 2.1 s ahead: shed, try again after 3 s
+        (13, 2, 0.3, 2.0, 12, 2),  # the cap of admitted logins, whatever the time
+        (13, 2, 0.3, 2.0, 20, 0),  # 1.95 s over two lanes, under a higher cap: admitted
+        (40, 4, 0.01, 2.0, 40, 1),  # at the cap; the retry is never under a second
+    ],
+)
+def test_shed_decision(in_flight, lanes, check, max_wait, cap, expected):
+    assert shed_seconds(in_flight, lanes, check, max_wait, cap) == expected
+
+
+def test_a_lane_admits_until_the_queued_work_exceeds_the_bound():
+    lane = LoginLane(lanes=2, max_wait=1.0, max_in_flight=100, check_seconds=0.25)
+    tickets = [lane.admit() for _ in range(10)]
+    # 9 admitted logins over 2 lanes at 0.25 s are 1.125 s of waiting: the 10th is shed.
+    assert [t.retry_after for t in tickets] == [0] * 9 + [2]
+    assert lane.in_flight == 9
+    tickets[0].close()
+    tickets[0].close()  # closing twice frees one place only
+    assert lane.in_flight == 8
+    assert lane.admit().retry_after == 0
+
+
+def test_the_estimate_follows_measured_checks():
+    clock = FakeClock()
+    lane = LoginLane(lanes=1, max_wait=2.0, max_in_flight=100, check_seconds=0.1, clock=clock)
+
+    def slow_check():
+        clock.now += 1.0
+        return "checked"
+
+    for _ in range(20):
+        with lane.admit() as ticket:
+            assert ticket.run(slow_check) == "checked"
+    assert 0.95 < lane.check_seconds <= 1.0
+    assert lane.in_flight == 0
+    held = [lane.admit() for _ in range(3)]
+    assert [t.retry_after for t in held] == [0, 0, 0]
+    assert lane.admit().retry_after == 3  # 3 s of work ahead at 1 s a check
+
+
+def test_a_shed_ticket_cannot_run():
+    lane = LoginLane(lanes=1, max_wait=0, max_in_flight=1)
+    held = lane.admit()
+    shed = lane.admit()
+    assert held.retry_after == 0 and shed.retry_after >= 1
+    with pytest.raises(RuntimeError):
+        shed.run(lambda: None)
+    shed.close()
+    assert lane.in_flight == 1
+
+
+def test_no_more_checks_run_at_once_than_lanes():
+    lane = LoginLane(lanes=2, max_wait=100, max_in_flight=100)
+    release = threading.Event()
+    lock = threading.Lock()
+    running, peak = [0], [0]
+
+    def check():
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        release.wait(5)
+        with lock:
+            running[0] -= 1
+
+    def login():
+        with lane.admit() as ticket:
+            ticket.run(check)
+
+    threads = [threading.Thread(target=login) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for _ in range(200):
+        with lane._cond:
+            if lane.in_flight == 6 and lane.running == 2:
+                break
+        threading.Event().wait(0.005)
+    assert lane.running == 2
+    release.set()
+    for thread in threads:
+        thread.join(5)
+    assert peak[0] == 2
+    assert lane.in_flight == 0 and lane.running == 0
+
+
+def test_parallel_tries_from_one_address_run_no_more_checks_than_its_allowance():
+    throttle = Throttle(storage_from_string("memory://"), 5, 10, 900, 900)
+    answers = [throttle.reserve("10.0.0.1", f"edu77{n:04d}") for n in range(25)]
+    assert answers.count(0) == 10
+    assert set(answers[10:]) == {RUNNING_WAIT}
+    for _ in range(10):
+        throttle.release("10.0.0.1")
+    assert throttle.reserve("10.0.0.1", "edu779999") == 0
+    assert throttle.reserve("10.0.0.2", "edu770001") == 0
+
+
+@pytest.fixture
+def busy_app(app_config):
+    """An app whose lane admits one login at a time (THREADS 2), with an audit log."""
+    audit = app_config["INSTANCE"] + "-audit.log"
+    return create_app(
+        {**app_config, "THREADS": 2, "THROTTLE_LOGIN_FAILURES": 2, "AUDIT_LOG": audit}
+    )
+
+
+def test_a_login_beyond_the_queue_is_shed_with_503_and_kept_login(busy_app, monkeypatch):
+    lane = busy_app.extensions["fisoko.login_lane"]
+    import auth as auth_module
+
+    checks = []
+    monkeypatch.setattr(auth_module, "check_password", lambda *a: checks.append(a))
+    held = lane.admit()
+    client = busy_app.test_client()
+    response = AuthActions(client).login("edu770001", "whatever")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) >= 1
+    assert f"Повторите вход через {response.headers['Retry-After']} с." in page
+    assert "Сейчас входят очень многие." in page
+    assert 'value="edu770001"' in page and "whatever" not in page
+    assert checks == []
+    held.close()
+
+
+def test_shed_tries_are_not_failures_and_are_audited(busy_app):
+    lane = busy_app.extensions["fisoko.login_lane"]
+    client = busy_app.test_client()
+    held = lane.admit()
+    for _ in range(5):
+        assert AuthActions(client).login("edu770001", "wrong").status_code == 503
+    held.close()
+    response = AuthActions(client).login("edu770001", PASSWORDS["edu770001"])
+    assert response.status_code == 302
+    log = Path(busy_app.config["AUDIT_LOG"]).read_text(encoding="utf-8")
+    assert log.count("login='edu770001'") == 6
+    assert log.count("result=shed") == 5 and log.count("result=ok") == 1
