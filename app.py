@@ -23,7 +23,7 @@ from fisoko.niko import materials, progress, uploads
 from fisoko.niko.content import load_content
 from fisoko.sessions import cookie as session_cookie
 from fisoko.sessions import csrf_tokens, lifecycle
-from fisoko.web import errors, health, security, url_cache
+from fisoko.web import errors, health, security, server, url_cache
 
 csrf = CSRFProtect()
 log = logging.getLogger("fisoko")
@@ -150,13 +150,11 @@ def main(argv: list[str] | None = None) -> None:
     overrides = {k.upper(): v for k, v in vars(args).items() if v is not None}
     app = create_app(overrides)
 
-    from waitress import serve
-
     host, port = app.config["HOST"], app.config["PORT"]
     shown = f"[{host}]" if ":" in host else host
     log.info("ФИС ОКО (локальная копия) работает: http://%s:%s/ (остановка: Ctrl+C)", shown, port)
     try:
-        serve(app, host=host, port=port, ident="fisoko", threads=8)
+        server.serve(app)
     except OSError as exc:
         _fail([f"Cannot listen on {host}:{port}: {exc.strerror or exc}"])
 

@@ -163,7 +163,7 @@ def delete(upload_id: str):
 
 def _too_large(error: RequestEntityTooLarge):
     """A file that is too big gets the upload limit; any other oversized body a plain 413."""
-    if request.mimetype == "multipart/form-data":
+    if request.endpoint == "uploads.upload":
         return render_error(413, upload_store.too_large_message(limit()))
     return render_error(413)
 
