@@ -17,6 +17,7 @@ import cabinet
 from fisoko import db, settings
 from fisoko.accounts import cli as accounts_cli
 from fisoko.accounts import store as accounts
+from fisoko.files.private import private_folder
 from fisoko.files.yaml_source import Invalid
 from fisoko.login import audit, lanes, throttle
 from fisoko.niko import materials, progress, uploads
@@ -73,9 +74,9 @@ def _configure(app: Flask, config: dict | None) -> None:
     app.config.from_mapping(config or {})
     try:
         settings.normalize(app.config)
+        private_folder(Path(app.instance_path))
         if not app.config.get("SECRET_KEY"):
             app.config["SECRET_KEY"] = settings.load_or_create_secret(Path(app.instance_path))
-        os.makedirs(app.instance_path, exist_ok=True)
         audit.init_app(app)
         throttle.init_app(app)
         lanes.init_app(app)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
+from fisoko.files.private import private_file
+
 FILENAME = "fisoko.sqlite3"
 MIGRATIONS: list[str] = [
     """
@@ -103,3 +105,6 @@ def init_app(app: Flask) -> None:
         migrate(conn)
     finally:
         conn.close()
+    for part in ("", "-wal", "-shm"):  # SQLite gives later -wal/-shm files the database's mode
+        if Path(path + part).exists():
+            private_file(Path(path + part))

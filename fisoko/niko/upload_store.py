@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from fisoko.files.atomic_file import sync_folder
+from fisoko.files.private import create_private, private_folder
 from fisoko.niko import quota as quotas
 
 log = logging.getLogger("fisoko")
@@ -112,7 +113,7 @@ def content_type_of(name: str) -> str | None:
 def _write(stream: BinaryIO, temp: Path, limit: int) -> int:
     """Copy the stream to a new temporary file and fsync it; the number of bytes written."""
     size = 0
-    with open(temp, "xb") as out:
+    with os.fdopen(create_private(temp), "wb") as out:
         while chunk := stream.read(CHUNK):
             size += len(chunk)
             if size > limit:
@@ -144,7 +145,7 @@ def save(
     """
     if quota is not None:
         _refuse_over(conn, owner, quota, 0)
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     upload_id = new_id()
     temp, final = folder / f"{TEMP_PREFIX}{upload_id}", folder / upload_id
     try:
