@@ -3,11 +3,11 @@
 bcrypt takes a core for a few hundred milliseconds and releases the GIL, so checks beyond the
 number of cores only slow each other down and, worse, hold waitress's worker threads while pages,
 downloads and static files queue behind them. The lane lets `lanes` checks run at once; the rest
-wait on a condition. A login that would wait longer than `max_wait` seconds for its turn (judged
-from the logins already admitted and the measured time of a check) is not admitted at all: the
-view answers it at once with 503 and `Retry-After`, as a bounded queue should, instead of letting
-every client time out. `max_in_flight` also caps the admitted logins, so waiting logins never hold
-more than that many server threads.
+wait on a condition. A login that would take longer than `max_wait` seconds to be served (its
+wait for a lane, judged from the logins already admitted and the measured time of a check, plus
+its own check) is not admitted at all: the view answers it at once with 503 and `Retry-After`,
+as a bounded queue should, instead of letting every client time out. `max_in_flight` also caps
+the admitted logins, so waiting logins never hold more than that many server threads.
 
 The clock is injected so the shedding decision is tested without sleeping.
 """
@@ -31,12 +31,18 @@ def shed_seconds(
 ) -> int:
     """0 when a new login may queue, else the seconds after which to try again (at least 1).
 
-    The wait of a new login is the work admitted before it spread over the lanes.
+    A login that finds a free lane is always admitted (up to `max_in_flight`). Otherwise it would
+    be served once the work admitted before it is done over the lanes, plus its own check; when
+    that is longer than `max_wait`, it is shed, and told to come back when the queue has drained.
     """
-    wait = in_flight / lanes * check_seconds
-    if in_flight < max_in_flight and wait <= max_wait:
+    if in_flight >= max_in_flight:
+        return max(1, math.ceil(in_flight / lanes * check_seconds))
+    if in_flight < lanes:
         return 0
-    return max(1, math.ceil(wait))
+    ahead = in_flight / lanes * check_seconds
+    if ahead + check_seconds <= max_wait:
+        return 0
+    return max(1, math.ceil(ahead))
 
 
 class LoginLane:

@@ -25,11 +25,12 @@ class FakeClock:
 @pytest.mark.parametrize(
     ("in_flight", "lanes", "check", "max_wait", "cap", "expected"),
     [
-        (0, 1, 0.3, 2.0, 12, 0),  # an empty queue always admits
-        (6, 1, 0.3, 2.0, 12, 0),  # 1.8 s of work ahead: within the bound
-        (7, 1, 0.3, 2.0, 12, 3),  # 2.1 s ahead: shed, try again after 3 s
-        (13, 2, 0.3, 2.0, 12, 2),  # the cap of admitted logins, whatever the time
-        (13, 2, 0.3, 2.0, 20, 0),  # 1.95 s over two lanes, under a higher cap: admitted
+        (0, 1, 0.3, 2.0, 12, 0),  # a free lane always admits
+        (1, 2, 5.0, 2.0, 12, 0),  # ... even when one check alone is longer than the bound
+        (5, 1, 0.3, 2.0, 12, 0),  # 1.5 s of work ahead and 0.3 s its own: within the bound
+        (6, 1, 0.3, 2.0, 12, 2),  # 1.8 + 0.3 s: shed, try again when the 1.8 s are done
+        (11, 2, 0.3, 2.0, 20, 0),  # 1.65 + 0.3 s over two lanes: admitted
+        (12, 2, 0.3, 9.0, 12, 2),  # the cap of admitted logins, whatever the time
         (40, 4, 0.01, 2.0, 40, 1),  # at the cap; the retry is never under a second
     ],
 )
@@ -39,13 +40,14 @@ def test_shed_decision(in_flight, lanes, check, max_wait, cap, expected):
 
 def test_a_lane_admits_until_the_queued_work_exceeds_the_bound():
     lane = LoginLane(lanes=2, max_wait=1.0, max_in_flight=100, check_seconds=0.25)
-    tickets = [lane.admit() for _ in range(10)]
-    # 9 admitted logins over 2 lanes at 0.25 s are 1.125 s of waiting: the 10th is shed.
-    assert [t.retry_after for t in tickets] == [0] * 9 + [2]
-    assert lane.in_flight == 9
+    tickets = [lane.admit() for _ in range(8)]
+    # 7 admitted logins over 2 lanes at 0.25 s are 0.875 s of waiting, plus 0.25 s of its own
+    # check: over the bound, so the 8th is shed.
+    assert [t.retry_after for t in tickets] == [0] * 7 + [1]
+    assert lane.in_flight == 7
     tickets[0].close()
     tickets[0].close()  # closing twice frees one place only
-    assert lane.in_flight == 8
+    assert lane.in_flight == 6
     assert lane.admit().retry_after == 0
 
 
@@ -62,9 +64,9 @@ def test_the_estimate_follows_measured_checks():
             assert ticket.run(slow_check) == "checked"
     assert 0.95 < lane.check_seconds <= 1.0
     assert lane.in_flight == 0
-    held = [lane.admit() for _ in range(3)]
-    assert [t.retry_after for t in held] == [0, 0, 0]
-    assert lane.admit().retry_after == 3  # 3 s of work ahead at 1 s a check
+    held = [lane.admit() for _ in range(2)]
+    assert [t.retry_after for t in held] == [0, 0]  # a free lane; then 1 s ahead + 1 s its own
+    assert lane.admit().retry_after == 2  # 2 s ahead + 1 s its own is over 2 s
 
 
 def test_a_shed_ticket_cannot_run():
