@@ -63,30 +63,44 @@ class LoginLane:
         self.clock = clock
         self.in_flight = 0  # admitted and not yet finished: waiting or running
         self.running = 0
+        self._started: dict[int, float] = {}  # when each running check began, by thread
         self._cond = threading.Condition()
+
+    def estimate(self) -> float:
+        """The seconds one check takes: the running average, or longer while checks run longer.
+
+        The average only learns when a check ends; at the start of a storm on a busy machine
+        a check may take five times the first guess, and counting the checks already running
+        that long keeps the lane from admitting five times too many logins meanwhile.
+        """
+        if not self._started:
+            return self.check_seconds
+        return max(self.check_seconds, self.clock() - min(self._started.values()))
 
     def admit(self) -> Ticket:
         """A ticket for one check; its `retry_after` is non-zero when the login is shed."""
         with self._cond:
             wait = shed_seconds(
-                self.in_flight, self.lanes, self.check_seconds, self.max_wait, self.max_in_flight
+                self.in_flight, self.lanes, self.estimate(), self.max_wait, self.max_in_flight
             )
             if not wait:
                 self.in_flight += 1
             return Ticket(self, wait)
 
     def _run(self, work: Callable[..., T], *args) -> T:
+        key = threading.get_ident()
         with self._cond:
             while self.running >= self.lanes:
                 self._cond.wait()
             self.running += 1
-        started = self.clock()
+            started = self._started[key] = self.clock()
         try:
             return work(*args)
         finally:
             took = self.clock() - started
             with self._cond:
                 self.running -= 1
+                del self._started[key]
                 if took > 0:
                     self.check_seconds += SMOOTHING * (took - self.check_seconds)
                 self._cond.notify()

@@ -69,6 +69,27 @@ def test_the_estimate_follows_measured_checks():
     assert lane.admit().retry_after == 2  # 2 s ahead + 1 s its own is over 2 s
 
 
+def test_a_check_running_longer_than_the_estimate_tightens_admission():
+    clock = FakeClock()
+    lane = LoginLane(lanes=1, max_wait=2.0, max_in_flight=100, check_seconds=0.1, clock=clock)
+    seen = []
+
+    def long_check():
+        # While this check runs, three more logins ask to queue at 0.1 s, then at 1.5 s.
+        seen.append([lane.admit().retry_after for _ in range(3)])
+        clock.now += 1.5
+        assert lane.estimate() == 1.5
+        seen.append([lane.admit().retry_after for _ in range(2)])
+        return "done"
+
+    with lane.admit() as ticket:
+        assert ticket.run(long_check) == "done"
+    # 0.1 s a check: 1, 2 and 3 admitted ahead are far under 2 s, all admitted; at 1.5 s a
+    # check, 4 admitted ahead would be 6 s of waiting: shed, told to come back in 6 s.
+    assert seen == [[0, 0, 0], [6, 6]]
+    assert lane.estimate() == lane.check_seconds < 1.5  # the average learnt, not replaced
+
+
 def test_a_shed_ticket_cannot_run():
     lane = LoginLane(lanes=1, max_wait=0, max_in_flight=1)
     held = lane.admit()
