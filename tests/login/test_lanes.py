@@ -27,6 +27,8 @@ class FakeClock:
     [
         (0, 1, 0.3, 2.0, 12, 0),  # a free lane always admits
         (1, 2, 5.0, 2.0, 12, 0),  # ... even when one check alone is longer than the bound
+        (3, 2, 5.0, 2.0, 12, 0),  # one login may wait per lane, so no lane idles
+        (4, 2, 5.0, 2.0, 12, 10),  # more: 10 s ahead, shed
         (5, 1, 0.3, 2.0, 12, 0),  # 1.5 s of work ahead and 0.3 s its own: within the bound
         (6, 1, 0.3, 2.0, 12, 2),  # 1.8 + 0.3 s: shed, try again when the 1.8 s are done
         (11, 2, 0.3, 2.0, 20, 0),  # 1.65 + 0.3 s over two lanes: admitted
