@@ -67,6 +67,7 @@ class LoginLane:
         self.in_flight = 0  # admitted and not yet finished: waiting or running
         self.running = 0
         self._started: dict[int, float] = {}  # when each running check began, by thread
+        self._promised = 0.0  # the clock time up to which shed logins have been given slots
         self._cond = threading.Condition()
 
     def estimate(self) -> float:
@@ -83,12 +84,27 @@ class LoginLane:
     def admit(self) -> Ticket:
         """A ticket for one check; its `retry_after` is non-zero when the login is shed."""
         with self._cond:
+            check = self.estimate()
             wait = shed_seconds(
-                self.in_flight, self.lanes, self.estimate(), self.max_wait, self.max_in_flight
+                self.in_flight, self.lanes, check, self.max_wait, self.max_in_flight
             )
             if not wait:
                 self.in_flight += 1
-            return Ticket(self, wait)
+                return Ticket(self, 0)
+            return Ticket(self, self._slot(wait, check))
+
+    def _slot(self, drained_in: int, check: float) -> int:
+        """Seconds until a shed login's turn: after the queue and the logins shed before it.
+
+        Telling every shed login the same "come back in N s" brings them all back at once, to
+        be shed again in a burst that holds up pages; spacing the answers at the rate the lanes
+        serve makes them return about when a place is free.
+        """
+        now = self.clock()
+        self._promised = max(self._promised, now + drained_in)
+        turn = self._promised - now
+        self._promised += check / self.lanes
+        return max(1, math.ceil(turn))
 
     def _run(self, work: Callable[..., T], *args) -> T:
         key = threading.get_ident()

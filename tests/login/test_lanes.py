@@ -87,9 +87,22 @@ def test_a_check_running_longer_than_the_estimate_tightens_admission():
     with lane.admit() as ticket:
         assert ticket.run(long_check) == "done"
     # 0.1 s a check: 1, 2 and 3 admitted ahead are far under 2 s, all admitted; at 1.5 s a
-    # check, 4 admitted ahead would be 6 s of waiting: shed, told to come back in 6 s.
-    assert seen == [[0, 0, 0], [6, 6]]
+    # check, 4 admitted ahead would be 6 s of waiting: shed, told to come back in 6 s, and the
+    # next one a check later.
+    assert seen == [[0, 0, 0], [6, 8]]
     assert lane.estimate() == lane.check_seconds < 1.5  # the average learnt, not replaced
+
+
+def test_shed_logins_are_given_turns_spaced_at_the_rate_of_the_lanes():
+    clock = FakeClock()
+    lane = LoginLane(lanes=2, max_wait=1.0, max_in_flight=100, check_seconds=0.5, clock=clock)
+    admitted = [lane.admit() for _ in range(4)]  # one running and one waiting per lane
+    assert [t.retry_after for t in admitted] == [0] * 4
+    # 4 admitted over 2 lanes at 0.5 s: the queue drains in 1 s; then 4 shed logins a second.
+    told = [lane.admit().retry_after for _ in range(9)]
+    assert told == [1, 2, 2, 2, 2, 3, 3, 3, 3]
+    clock.now += 10  # long after those turns: a new shed login starts from the queue again
+    assert lane.admit().retry_after == 1
 
 
 def test_a_shed_ticket_cannot_run():
