@@ -19,8 +19,8 @@ import pytest
 from app import create_app
 from fisoko.web import server
 from fisoko.web.security import FORM_LIMIT
-from tests.helpers import Server
-from tests.niko.test_uploads import form
+from tests.helpers import AuthActions, Server, csrf_token
+from tests.niko.test_uploads import form, ids_on_page
 
 ATTACKER = "127.0.0.2"
 PROMPT = 1.0  # seconds: how soon another visitor's GET /login must be answered
@@ -197,16 +197,12 @@ def _upload_as_school(tmp_path: Path, accounts_file: Path, size: int) -> tuple[s
             "MAX_UPLOAD_MB": 40,
         }
     )
-    from tests.helpers import AuthActions, csrf_token
-
     client = app.test_client()
     assert AuthActions(client).login("edu770001").status_code == 302
     data = bytes(range(256)) * (size // 256)
     token = csrf_token(client, "/cabinet")
     answer = client.post("/cabinet/niko/uploads", **form(token, "upload-form", "big.zip", data))
     assert answer.status_code == 302
-    from tests.niko.test_uploads import ids_on_page
-
     (upload_id,) = ids_on_page(client)
     cookie = client.get_cookie("fisoko_session")
     return upload_id, f"fisoko_session={cookie.value}", data
