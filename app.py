@@ -18,13 +18,14 @@ from fisoko import console, db, settings
 from fisoko.accounts import cli as accounts_cli
 from fisoko.accounts import store as accounts
 from fisoko.files import watcher
+from fisoko.files.private import private_folder
 from fisoko.files.yaml_source import Invalid
-from fisoko.login import audit, throttle
+from fisoko.login import audit, lanes, throttle
 from fisoko.niko import materials, progress, support, uploads
 from fisoko.niko.content import load_content
 from fisoko.sessions import cookie as session_cookie
 from fisoko.sessions import csrf_tokens, lifecycle
-from fisoko.web import errors, health, security, url_cache
+from fisoko.web import errors, health, security, server, url_cache
 from fisoko.web import port as listen_port
 
 csrf = CSRFProtect()
@@ -76,11 +77,12 @@ def _configure(app: Flask, config: dict | None) -> None:
     app.config.from_mapping(config or {})
     try:
         settings.normalize(app.config)
+        private_folder(Path(app.instance_path))
         if not app.config.get("SECRET_KEY"):
             app.config["SECRET_KEY"] = settings.load_or_create_secret(Path(app.instance_path))
-        os.makedirs(app.instance_path, exist_ok=True)
         audit.init_app(app)
         throttle.init_app(app)
+        lanes.init_app(app)
     except settings.ConfigError as exc:
         _fail([f"Configuration error: {exc}"])
     except OSError as exc:
@@ -160,8 +162,6 @@ def _serve(args: argparse.Namespace) -> None:
     overrides = {k.upper(): v for k, v in vars(args).items() if v is not None}
     app = create_app(overrides)
 
-    from waitress import serve
-
     host, port = app.config["HOST"], app.config["PORT"]
     taken = listen_port.busy(host, port)
     if taken:
@@ -171,7 +171,7 @@ def _serve(args: argparse.Namespace) -> None:
     store = app.extensions["fisoko.accounts"]
     accounts_watcher = watcher.start_watching(store.refresh, app.config["ACCOUNTS_RELOAD_SECONDS"])
     try:
-        serve(app, host=host, port=port, ident="fisoko", threads=8)
+        server.serve(app)
     except OSError as exc:
         _fail([listen_port.listen_error(host, port, exc)])
     finally:

@@ -14,6 +14,7 @@ from wtforms.validators import InputRequired
 from fisoko.accounts.passwords import check_password
 from fisoko.accounts.store import Account, current_store
 from fisoko.login import audit
+from fisoko.login.lanes import current_lane
 from fisoko.login.throttle import current_throttle, wait_text
 from fisoko.sessions import lifecycle
 from fisoko.web import errors
@@ -25,6 +26,7 @@ login_manager.login_message = "Войдите в личный кабинет, ч
 login_manager.login_message_category = "info"
 
 WRONG_CREDENTIALS = "Неверный логин или пароль"
+BUSY = "Сейчас входят очень многие. Повторите вход через {seconds} с."
 MAX_NEXT_LENGTH = 2000
 
 
@@ -74,7 +76,7 @@ def authenticate(login: str, password: str) -> tuple[Account | None, str]:
     account = store.get(login)
     usable = account is not None and not account.disabled
     matched = check_password(
-        password, account.password_hash if usable else None, store.accounts.usual_cost
+        password, account.password_hash if usable else None, store.accounts.slowest_cost
     )
     if account is None:
         return None, "unknown"
@@ -127,6 +129,42 @@ def _refuse_if_throttled(typed: str, reserve: bool):
     return response
 
 
+def _shed(form: LoginForm, typed: str, seconds: int, target: str | None):
+    """The login page again with 503 and Retry-After: too many logins queue for a check."""
+    audit.record(typed, "shed")
+    form.login.data = typed
+    page = render_template(
+        "auth/login.html", form=form, error=BUSY.format(seconds=seconds), next=target
+    )
+    return page, 503, {"Retry-After": str(seconds)}
+
+
+def _check(typed: str, password: str, target: str | None, form: LoginForm):
+    """Admit the login to the lane (or shed it), reserve the throttle, then check the password.
+
+    Shedding comes before the throttle's reservation, so a shed try is not a failed one.
+    """
+    with current_lane().admit() as ticket:
+        if ticket.retry_after:
+            return _shed(form, typed, ticket.retry_after, target)
+        refusal = _refuse_if_throttled(typed, reserve=True)
+        if refusal is not None:
+            return refusal
+        try:
+            account, result = ticket.run(authenticate, typed, password)
+        finally:
+            current_throttle().release(_address())
+    audit.record(typed, result)
+    if account is not None:
+        current_throttle().succeeded(_address(), typed)
+        lifecycle.start()
+        login_user(User(account))
+        return redirect(target or url_for("cabinet.home"))
+    current_throttle().failed(_address(), typed)
+    form.login.data = typed
+    return render_template("auth/login.html", form=form, error=WRONG_CREDENTIALS, next=target)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Show the login form; on a good login and password open the cabinet (or a local `next`)."""
@@ -138,23 +176,9 @@ def login():
         if refusal is not None:
             return refusal
     form = LoginForm()
-    error = None
     if form.validate_on_submit():
-        typed = _typed_login()
-        refusal = _refuse_if_throttled(typed, reserve=True)
-        if refusal is not None:
-            return refusal
-        account, result = authenticate(typed, form.password.data)
-        audit.record(typed, result)
-        if account is not None:
-            current_throttle().succeeded(_address(), typed)
-            lifecycle.start()
-            login_user(User(account))
-            return redirect(target or url_for("cabinet.home"))
-        current_throttle().failed(_address(), typed)
-        form.login.data = typed
-        error = WRONG_CREDENTIALS
-    return render_template("auth/login.html", form=form, error=error, next=target)
+        return _check(_typed_login(), form.password.data, target, form)
+    return render_template("auth/login.html", form=form, error=None, next=target)
 
 
 @bp.route("/logout", methods=["POST"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from fisoko.accounts.store import Account, current_store
@@ -110,7 +110,7 @@ def niko():
         today=today,
         tab="niko",
         materials=materials.visible(account),
-        uploads=uploads.listed(account),
+        uploads=uploads.listed(account, uploads.page_number(request.args.get("page"))),
         upload_fields=fragments.render_once(
             "cabinet/_upload_fields.html",
             steps=upload_steps,

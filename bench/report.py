@@ -189,3 +189,97 @@ def markdown(r: dict) -> str:
         f"{m['rounds']} чередующихся прогонов по {m['duration_s']:g} с.",
     ]
     return "\n".join(out)
+
+
+def storm_targets(s: dict) -> dict[str, dict]:
+    """Issue 11's targets for the largest storm of a run."""
+    idle = s["idle_cabinet"]["p99_ms"]
+    big = max(s["storms"], key=lambda row: row["clients"])
+    cab = big["cabinet"]["p99_ms"]
+    login_p99 = big["login_p99_ms"]
+    return {
+        "GET /cabinet in the storm": {
+            "target": "p99 <= 5x idle p99 and <= 50 ms",
+            "value": f"p99 {cab:.1f} ms = {cab / idle:.1f}x idle {idle:.1f} ms",
+            "met": cab <= 5 * idle and cab <= 50,
+        },
+        "served logins": {
+            "target": ">= 0.9 of raw checkpw at the same lanes",
+            "value": f"{big['ratio_to_raw']:.2f}x",
+            "met": big["ratio_to_raw"] >= 0.9,
+        },
+        "served login p99": {
+            "target": "<= 3000 ms",
+            "value": f"{login_p99:.0f} ms" if login_p99 is not None else "-",
+            "met": login_p99 is not None and login_p99 <= 3000,
+        },
+        "shed answers": {
+            "target": "every one < 100 ms",
+            "value": f"max {big['shed_max_ms']:.1f} ms" if big["shed"] else "none shed",
+            "met": (big["shed_max_ms"] or 0) < 100,
+        },
+    }
+
+
+def _storm_rows(s: dict) -> list[list[str]]:
+    idle = s["idle_cabinet"]
+    rows = [
+        ["idle", "-", "-", "-", "-", "-", "-", f"{idle['p50_ms']:.1f}", f"{idle['p99_ms']:.1f}"]
+    ]
+    for row in s["storms"]:
+        rows.append(
+            [
+                str(row["clients"]),
+                f"{row['served_per_s']:.2f}",
+                f"{row['raw_checkpw_per_s']:.2f}",
+                f"{row['ratio_to_raw']:.2f}",
+                f"{row['login_p50_ms']:.0f}" if row["login_p50_ms"] is not None else "-",
+                f"{row['login_p99_ms']:.0f}" if row["login_p99_ms"] is not None else "-",
+                f"{row['shed']} (max {row['shed_max_ms']:.0f} ms)" if row["shed"] else "0",
+                f"{row['cabinet']['p50_ms']:.1f}",
+                f"{row['cabinet']['p99_ms']:.1f}",
+            ]
+        )
+    return rows
+
+
+def storm_table(s: dict) -> str:
+    """The storm as a plain-text table with its targets."""
+    out = [
+        f"Login storm: bcrypt cost {s['cost']}, {s['lanes']} lanes, {s['threads']} threads; "
+        f"raw checkpw/s at {s['lanes']} threads before, between and after the storms: "
+        + ", ".join(f"{r:.2f}" for r in s["raw_checkpw_per_s"]),
+        "",
+        *_grid(
+            [
+                "clients",
+                "logins/s",
+                "raw/s",
+                "x raw",
+                "login p50 ms",
+                "login p99 ms",
+                "shed",
+                "/cabinet p50 ms",
+                "/cabinet p99 ms",
+            ],
+            _storm_rows(s),
+        ),
+    ]
+    rows = [
+        [name, t["target"], t["value"], "yes" if t["met"] else "NO"]
+        for name, t in storm_targets(s).items()
+    ]
+    return "\n".join([*out, "", *_grid(["target", "asks", "measured", "met"], rows)])
+
+
+def storm_markdown(s: dict) -> str:
+    """The storm table in Russian Markdown, for docs/performance.md."""
+    out = [
+        "| Клиентов входа | Входов в с | checkpw в с | Доля | Вход p50, мс | Вход p99, мс "
+        "| Отказов 503 | /cabinet p50, мс | /cabinet p99, мс |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in _storm_rows(s):
+        label = "без нагрузки" if row[0] == "idle" else row[0]
+        out.append("| " + " | ".join([label, *(x.replace(".", ",") for x in row[1:])]) + " |")
+    return "\n".join(out)

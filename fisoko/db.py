@@ -15,6 +15,7 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from fisoko.files import local_disk
+from fisoko.files.private import private_file
 
 FILENAME = "fisoko.sqlite3"
 WANTED_JOURNAL = "wal"
@@ -136,3 +137,6 @@ def init_app(app: Flask) -> None:
         migrate(conn)
     finally:
         conn.close()
+    for part in ("", "-wal", "-shm"):  # SQLite gives later -wal/-shm files the database's mode
+        if Path(path + part).exists():
+            private_file(Path(path + part))

@@ -52,7 +52,22 @@ def defaults() -> dict[str, object]:
         "THROTTLE_ADDRESS_FAILURES": 50,
         "THROTTLE_WINDOW_MINUTES": 15,
         "THROTTLE_BLOCK_MINUTES": 15,
+        "LOGIN_LANES": 0,
+        "LOGIN_QUEUE_SECONDS": 2,
+        "THREADS": 24,
+        "CONNECTION_LIMIT": 200,
+        "CONNECTIONS_PER_ADDRESS": 20,
+        "CHANNEL_TIMEOUT": 30,
+        "UPLOAD_MAX_FILES": 100,
+        "UPLOAD_MAX_TOTAL_MB": 500,
     }
+
+
+def cpu_count() -> int:
+    """The cores this process may use."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 def instance_dir(config: dict | None) -> Path:
@@ -123,6 +138,15 @@ def normalize(config: dict) -> None:
     _integer(config, "THROTTLE_ADDRESS_FAILURES", 1, 1_000_000)
     _integer(config, "THROTTLE_WINDOW_MINUTES", 1, 7 * 24 * 60)
     _integer(config, "THROTTLE_BLOCK_MINUTES", 1, 7 * 24 * 60)
+    _integer(config, "LOGIN_LANES", 0, 256)
+    config["LOGIN_LANES"] = config["LOGIN_LANES"] or cpu_count()
+    _seconds(config, "LOGIN_QUEUE_SECONDS", 600)
+    _integer(config, "THREADS", 2, 512)
+    _integer(config, "CONNECTION_LIMIT", 10, 10_000)
+    _integer(config, "CONNECTIONS_PER_ADDRESS", 0, 10_000)
+    _integer(config, "CHANNEL_TIMEOUT", 1, 3600)
+    _integer(config, "UPLOAD_MAX_FILES", 1, 1_000_000)
+    _integer(config, "UPLOAD_MAX_TOTAL_MB", 1, 10_000_000)
     config["AUDIT_LOG"] = str(config["AUDIT_LOG"] or "").strip()
     for key in ("ACCOUNTS", "CONTENT", "AUDIT_LOG"):
         problem = config[key] and device_name_problem(config[key])

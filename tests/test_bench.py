@@ -16,6 +16,8 @@ sys.path.insert(0, str(BENCH))
 
 import loadgen  # noqa: E402
 import probes  # noqa: E402
+import report  # noqa: E402
+import storm  # noqa: E402
 
 
 def test_generated_accounts_file_is_valid_and_sized(tmp_path):
@@ -46,7 +48,7 @@ def quick_run(tmp_path_factory) -> dict:
     command = [sys.executable, str(BENCH / "run.py"), "--quick", "--python-load"]
     command += ["--duration=0.3", "--page-accounts=20", "--sizes=10,30", "--cost=4"]
     command += ["--logins=1", "--import-count=8", "--import-cost=4", "--rounds=1"]
-    command += [f"--out={out}"]
+    command += [f"--out={out}", "--no-storm"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "x baseline" in done.stdout
@@ -85,3 +87,31 @@ def test_quick_run_freshness_import_and_targets(quick_run):
     assert set(quick_run["targets"]) >= {"GET /cabinet", "login POST", "freshness check"}
     for target in quick_run["targets"].values():
         assert target["met"] in (True, False)
+
+
+def test_storm_percentiles():
+    assert storm.percentile([], 0.5) is None
+    assert storm.percentile([float(n) for n in range(1, 101)], 0.99) == 100.0
+    assert storm.percentile([3.0, 1.0, 2.0], 0.5) == 2.0
+
+
+def test_a_quick_storm_serves_logins_and_probes_the_cabinet(tmp_path):
+    out = tmp_path / "storm.json"
+    command = [sys.executable, str(BENCH / "run.py"), "--storm-only", "--quick", "--cost=4"]
+    command += ["--storm-clients=3", "--storm-seconds=0.5", f"--out={out}"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(out.read_text(encoding="utf-8"))["storm"]
+    (row,) = result["storms"]
+    assert row["clients"] == 3 and row["served"] > 0 and row["other"] == {}
+    assert row["login_p50_ms"] <= row["login_p99_ms"]
+    assert row["cabinet"]["requests"] > 0 and row["cabinet"]["errors"] == 0
+    assert len(result["raw_checkpw_per_s"]) == 2 and _positive(row["ratio_to_raw"])
+    targets = report.storm_targets(result)
+    assert set(targets) == {
+        "GET /cabinet in the storm",
+        "served logins",
+        "served login p99",
+        "shed answers",
+    }
+    assert "login p99 ms" in done.stdout

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
-import os
 import secrets
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import bcrypt
+
+from fisoko.settings import cpu_count
 
 MAX_BYTES = 72
 MIN_CHARS = 8
@@ -83,13 +84,6 @@ def hash_many(
         return [future.result() for future in futures]
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-def cpu_count() -> int:
-    """The cores this process may use."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0)) or 1
-    return os.cpu_count() or 1
 
 
 def generate_password(length: int = GENERATED_LENGTH) -> str:

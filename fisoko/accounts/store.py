@@ -89,7 +89,7 @@ class Accounts:
 
     by_login: Mapping[str, Account]
     schools_by_region: Mapping[str, tuple[Account, ...]]
-    usual_cost: int
+    slowest_cost: int  # the highest cost in the file: what an unknown login costs
 
     def get(self, login: str) -> Account | None:
         return self.by_login.get(login)
@@ -208,7 +208,7 @@ def parse_accounts(data: bytes, path: str) -> Accounts:
     return Accounts(
         by_login=MappingProxyType(by_login),
         schools_by_region=MappingProxyType({r: tuple(a) for r, a in by_region.items()}),
-        usual_cost=max(costs, key=costs.__getitem__) if costs else 12,
+        slowest_cost=max(costs) if costs else 12,
     )
 
 

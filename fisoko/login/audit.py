@@ -16,7 +16,7 @@ from flask import Flask, current_app, request
 
 from fisoko.settings import ConfigError
 
-RESULTS = ("ok", "wrong", "unknown", "disabled", "throttled")
+RESULTS = ("ok", "wrong", "unknown", "disabled", "throttled", "shed")
 MAX_SHOWN = 200
 
 log = logging.getLogger("fisoko.audit")

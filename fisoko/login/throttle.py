@@ -11,13 +11,18 @@ failures after a success, which `limits`' public hit/test/clear calls express on
   marks the block and says when it ends.
 - A password check is reserved for the pair before it runs, so parallel requests cannot get more
   checks than the threshold allows; a success clears the reservation with the pair's count.
+- The address is reserved too, in this process: checks running for an address count against what
+  is left of its allowance, so 25 parallel tries against a limit of 10 run at most 10 checks.
+  A running check is not a failure, so it is kept apart from the counter and freed by `release`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import threading
 import time
+from collections import Counter
 
 from flask import Flask, current_app
 from limits import RateLimitItemPerSecond
@@ -28,6 +33,7 @@ from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 from fisoko.settings import ConfigError
 
 NAMESPACE = "FISOKO"
+RUNNING_WAIT = 1  # seconds: the address's allowance is taken by checks still running
 
 
 def _login_key(login: str) -> str:
@@ -57,6 +63,8 @@ class Throttle:
         self.pair_limit = RateLimitItemPerSecond(login_failures, window_seconds, NAMESPACE)
         self.address_limit = RateLimitItemPerSecond(address_failures, window_seconds, NAMESPACE)
         self.block = RateLimitItemPerSecond(1, block_seconds, NAMESPACE)
+        self._running: Counter[str] = Counter()
+        self._lock = threading.Lock()
 
     @staticmethod
     def _pair(address: str, login: str) -> tuple[str, ...]:
@@ -88,10 +96,23 @@ class Throttle:
         wait = self.wait_seconds(address, login)
         if wait:
             return wait
+        with self._lock:
+            left = self.moving.get_window_stats(self.address_limit, *self._address(address))
+            if self._running[address] >= left.remaining:
+                return RUNNING_WAIT
+            self._running[address] += 1
         pair = self._pair(address, login)
         if self.moving.hit(self.pair_limit, *pair):
             return 0
+        self.release(address)
         return self._start_block(pair)
+
+    def release(self, address: str) -> None:
+        """Free the address's reservation of a check that `reserve` allowed, once it ended."""
+        with self._lock:
+            self._running[address] -= 1
+            if self._running[address] <= 0:
+                del self._running[address]
 
     def failed(self, address: str, login: str) -> None:
         """Count a failed check (its pair hit was reserved); block what reached its threshold."""

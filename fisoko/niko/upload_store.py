@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from fisoko.files.atomic_file import discard, replace_with_retry, sync_folder
+from fisoko.files.private import create_private, private_folder
+from fisoko.niko import quota as quotas
 
 log = logging.getLogger("fisoko")
 
@@ -43,6 +45,7 @@ TEMP_PREFIX = ".part-"
 CHUNK = 256 * 1024
 MAX_NAME = 1000
 SWEEP_AFTER = 15 * 60  # seconds
+COLUMNS = "id, owner, role, region, step, name, size, content_type, uploaded_at"
 
 
 class Refused(Exception):
@@ -110,7 +113,7 @@ def content_type_of(name: str) -> str | None:
 def _write(stream: BinaryIO, temp: Path, limit: int) -> int:
     """Copy the stream to a new temporary file and fsync it; the number of bytes written."""
     size = 0
-    with open(temp, "xb") as out:
+    with os.fdopen(create_private(temp), "wb") as out:
         while chunk := stream.read(CHUNK):
             size += len(chunk)
             if size > limit:
@@ -133,9 +136,16 @@ def save(
     stream: BinaryIO,
     limit: int,
     now: str,
+    quota: quotas.Quota | None = None,
 ) -> Upload:
-    """Store one upload in the order the module docstring explains; nothing is left on failure."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Store one upload in the order the module docstring explains; nothing is left on failure.
+
+    With a quota, an account at its limit is refused before the file is read, and the record is
+    inserted only if the file still fits (see quota.py); otherwise the file goes again.
+    """
+    if quota is not None:
+        _refuse_over(conn, owner, quota, 0)
+    private_folder(folder)
     upload_id = new_id()
     temp, final = folder / f"{TEMP_PREFIX}{upload_id}", folder / upload_id
     try:
@@ -150,33 +160,36 @@ def save(
     upload = Upload(
         upload_id, owner, role, region, step, name, size, content_type_of(name) or "", now
     )
+    values = (upload.id, owner, role, region, step, name, size, upload.content_type, now)
     try:
-        conn.execute(
-            "INSERT INTO uploads (id, owner, role, region, step, name, size, content_type,"
-            " uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                upload.id,
-                owner,
-                role,
-                region,
-                step,
-                name,
-                size,
-                upload.content_type,
-                now,
-            ),
-        )
+        if quota is None:
+            conn.execute(
+                f"INSERT INTO uploads ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", values
+            )
+        else:
+            inserted = conn.execute(
+                f"INSERT INTO uploads ({COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?"
+                f" WHERE {quotas.GUARD}",
+                values + quota.guard_args(owner, size),
+            )
+            if inserted.rowcount != 1:
+                _refuse_over(conn, owner, quota, size)
+                raise Refused(400, quotas.problem(quota.files, 0, quota) or "")
     except BaseException:
         final.unlink(missing_ok=True)
         raise
     return upload
 
 
+def _refuse_over(conn: sqlite3.Connection, owner: str, quota: quotas.Quota, adding: int) -> None:
+    files, used = quotas.usage(conn, owner)
+    message = quotas.problem(files, used, quota, adding)
+    if message is not None:
+        raise Refused(400, message)
+
+
 def _upload(row: sqlite3.Row) -> Upload:
     return Upload(**{key: row[key] for key in row.keys()})
-
-
-COLUMNS = "id, owner, role, region, step, name, size, content_type, uploaded_at"
 
 
 def get(conn: sqlite3.Connection, upload_id: str) -> Upload | None:
@@ -187,22 +200,40 @@ def get(conn: sqlite3.Connection, upload_id: str) -> Upload | None:
     return None if row is None else _upload(row)
 
 
-def of_owner(conn: sqlite3.Connection, owner: str) -> list[Upload]:
-    """An account's own uploads, newest first."""
+def of_owner(
+    conn: sqlite3.Connection, owner: str, limit: int = -1, offset: int = 0
+) -> list[Upload]:
+    """An account's own uploads, newest first (`limit` of them after `offset`; -1: all)."""
     rows = conn.execute(
-        f"SELECT {COLUMNS} FROM uploads WHERE owner = ? ORDER BY uploaded_at DESC", (owner,)
+        f"SELECT {COLUMNS} FROM uploads WHERE owner = ? ORDER BY uploaded_at DESC, id"
+        " LIMIT ? OFFSET ?",
+        (owner, limit, offset),
     )
     return [_upload(r) for r in rows]
 
 
-def of_region(conn: sqlite3.Connection, region: str, coordinator: str) -> list[Upload]:
+REGION_WHERE = "region = ? AND (role = 'school' OR owner = ?)"
+
+
+def of_region(
+    conn: sqlite3.Connection, region: str, coordinator: str, limit: int = -1, offset: int = 0
+) -> list[Upload]:
     """What a region's coordinator may see: its schools' uploads and its own, newest first."""
     rows = conn.execute(
-        f"SELECT {COLUMNS} FROM uploads WHERE region = ? AND (role = 'school' OR owner = ?)"
-        " ORDER BY uploaded_at DESC",
-        (region, coordinator),
+        f"SELECT {COLUMNS} FROM uploads WHERE {REGION_WHERE} ORDER BY uploaded_at DESC, id"
+        " LIMIT ? OFFSET ?",
+        (region, coordinator, limit, offset),
     )
     return [_upload(r) for r in rows]
+
+
+def count_of_owner(conn: sqlite3.Connection, owner: str) -> int:
+    return conn.execute("SELECT COUNT(*) FROM uploads WHERE owner = ?", (owner,)).fetchone()[0]
+
+
+def count_of_region(conn: sqlite3.Connection, region: str, coordinator: str) -> int:
+    sql = f"SELECT COUNT(*) FROM uploads WHERE {REGION_WHERE}"
+    return conn.execute(sql, (region, coordinator)).fetchone()[0]
 
 
 def counts_by_owner(conn: sqlite3.Connection, region: str) -> dict[str, int]:

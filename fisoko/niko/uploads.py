@@ -18,13 +18,14 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from fisoko.accounts.store import SCHOOL, Account, current_store
 from fisoko.db import connect, get_db
-from fisoko.niko import clock, progress, upload_store
+from fisoko.niko import clock, progress, quota, upload_store
 from fisoko.niko.content import RoleGuide, Step, current_content
 from fisoko.niko.upload_store import Refused, Upload
 from fisoko.settings import MIB
 from fisoko.web.downloads import attachment, no_store
 from fisoko.web.errors import render_error
 
+PAGE_SIZE = 20
 bp = Blueprint("uploads", __name__)
 bp.after_request(no_store)
 log = logging.getLogger("fisoko")
@@ -64,6 +65,11 @@ def limit() -> int:
     return current_app.config["MAX_UPLOAD_MB"] * MIB
 
 
+def account_quota() -> quota.Quota:
+    config = current_app.config
+    return quota.Quota(config["UPLOAD_MAX_FILES"], config["UPLOAD_MAX_TOTAL_MB"] * MIB)
+
+
 def may_see(account: Account, upload: Upload) -> bool:
     """The uploader, or the coordinator of the region for a school's upload."""
     if upload.owner == account.login:
@@ -71,13 +77,47 @@ def may_see(account: Account, upload: Upload) -> bool:
     return account.is_coordinator and upload.role == SCHOOL and upload.region == account.region
 
 
-def listed(account: Account) -> list[Listed]:
-    """The uploads this account's НИКО tab lists, newest first."""
+@dataclass(frozen=True)
+class ListPage:
+    """One page of the upload list: its items, its number (from 1), how many pages and files."""
+
+    items: list[Listed]
+    number: int
+    pages: int
+    total: int
+
+    @property
+    def first_index(self) -> int:
+        return (self.number - 1) * PAGE_SIZE
+
+
+def page_number(raw: str | None) -> int:
+    """The page asked for in the query string; anything that is not a positive number is 1."""
+    text = (raw or "").strip()
+    return int(text) if text.isdigit() and 0 < len(text) < 7 and int(text) > 0 else 1
+
+
+def listed(account: Account, page: int = 1) -> ListPage:
+    """One page of the uploads this account's НИКО tab lists, newest first.
+
+    Paged so the tab stays small with hundreds of uploads; a page past the end shows the last.
+    """
     db = get_db()
     if account.is_coordinator:
-        found = upload_store.of_region(db, account.region, account.login)
+        total = upload_store.count_of_region(db, account.region, account.login)
     else:
-        found = upload_store.of_owner(db, account.login)
+        total = upload_store.count_of_owner(db, account.login)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    window = (PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    if account.is_coordinator:
+        found = upload_store.of_region(db, account.region, account.login, *window)
+    else:
+        found = upload_store.of_owner(db, account.login, *window)
+    return ListPage(_described(account, found), page, pages, total)
+
+
+def _described(account: Account, found: list[Upload]) -> list[Listed]:
     store, content = current_store(), current_content()
     result = []
     for upload in found:
@@ -149,6 +189,7 @@ def upload():
             stream=sent.stream,  # type: ignore[union-attr]
             limit=limit(),
             now=clock.now_utc(),
+            quota=account_quota(),
         )
     except Refused as refused:
         return render_error(refused.status, refused.message)
@@ -190,7 +231,7 @@ def delete(upload_id: str):
 
 def _too_large(error: RequestEntityTooLarge):
     """A file that is too big gets the upload limit; any other oversized body a plain 413."""
-    if request.mimetype == "multipart/form-data":
+    if request.endpoint == "uploads.upload":
         return render_error(413, upload_store.too_large_message(limit()))
     return render_error(413)
 

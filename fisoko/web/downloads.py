@@ -2,6 +2,12 @@
 
 Werkzeug writes `filename*` only for non-ASCII names; we always write both forms, so every client
 gets the exact name from `filename*=UTF-8''...` (RFC 5987/6266) and old ones an ASCII fallback.
+
+A whole file goes to waitress as a `wsgi.file_wrapper`, which its event loop sends while the worker
+thread is already free. A `Range` answer (206) is a plain iterator in werkzeug, which waitress
+copies into its output buffer in the worker thread; once a client that never reads has 16 MB
+waiting there, that thread blocks, and eight such clients took every thread. So a 206 is handed
+over as a file wrapper too: the file opened at the range's start, sent for the range's length.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ import unicodedata
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import send_file
+from flask import request, send_file
 
 # RFC 5987 attr-char: letters and digits (which quote() keeps) plus these.
 ATTR_CHARS = "!#$&+-.^_`|~"
@@ -46,4 +52,23 @@ def attachment(path: Path, name: str, content_type: str):
     response.headers["Content-Type"] = content_type
     response.headers["Content-Disposition"] = content_disposition(name)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    return no_store(response)
+    return no_store(_range_as_file(response, path))
+
+
+def _range_as_file(response, path: Path):
+    """A 206 answer whose body the server sends from the file itself (see the module docstring)."""
+    wrapper = request.environ.get("wsgi.file_wrapper")
+    span = response.content_range
+    if response.status_code != 206 or wrapper is None or span is None or span.start is None:
+        return response
+    handle = open(path, "rb")  # noqa: SIM115 - the server closes it after sending
+    try:
+        handle.seek(span.start)
+        body = wrapper(handle, 64 * 1024)
+    except BaseException:
+        handle.close()
+        raise
+    response.close()
+    response.response = body
+    response.direct_passthrough = True
+    return response

@@ -8,8 +8,9 @@
 - The client address is the socket's, unless `FISOKO_TRUSTED_PROXIES=N` says N proxies stand in
   front; then werkzeug's ProxyFix takes the Nth address from the right of X-Forwarded-For (the
   one the nearest trusted proxy saw), so a visitor cannot pick its own address by sending one.
-- A body that is not a multipart upload is capped at FORM_LIMIT bytes: werkzeug reads a url-encoded
-  form whole into memory with no cap of its own, and the app's forms are a few fields.
+- A body sent anywhere but the upload view is capped at FORM_LIMIT bytes: werkzeug reads a
+  url-encoded form whole into memory with no cap of its own, and the app's forms are a few fields.
+  The cap is checked against Content-Length before anything reads the body.
 - Bytes that are not UTF-8 never cost a visitor the whole request: werkzeug drops a url-encoded
   form that has one (and with it the CSRF token, so the answer would be a misleading 400) and
   fails on such a query string, so both are read with those bytes replaced (U+FFFD) or escaped.
@@ -102,9 +103,12 @@ def ascii_query(wsgi_app: t.Callable) -> t.Callable:
     return app
 
 
-def limit_plain_forms() -> None:
-    """Cap a non-multipart body before anything (the CSRF check first of all) reads the form."""
-    if request.mimetype != "multipart/form-data":
+UPLOAD_ENDPOINT = "uploads.upload"
+
+
+def limit_bodies() -> None:
+    """Cap a body but an upload's before anything (the CSRF check first of all) reads the form."""
+    if request.endpoint != UPLOAD_ENDPOINT:
         current = request.max_content_length
         request.max_content_length = FORM_LIMIT if current is None else min(current, FORM_LIMIT)
 
@@ -113,7 +117,7 @@ def init_app(app: Flask) -> None:
     app.debug = False
     app.request_class = Request
     app.wsgi_app = ascii_query(app.wsgi_app)
-    app.before_request_funcs.setdefault(None, []).insert(0, limit_plain_forms)
+    app.before_request_funcs.setdefault(None, []).insert(0, limit_bodies)
     app.after_request(add_headers)
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:

@@ -32,7 +32,7 @@ def test_valid_file_gives_roles_regions_and_schools(accounts_file):
     assert [a.login for a in loaded.schools_of("77")] == ["edu770001", "edu770002", "edu770009"]
     assert loaded.get("edu770009").disabled is True
     assert loaded.get("EDU770001") is None
-    assert loaded.usual_cost == 4
+    assert loaded.slowest_cost == 4
 
 
 def test_snapshot_is_immutable(accounts_file):

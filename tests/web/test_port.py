@@ -60,7 +60,7 @@ def test_main_stops_before_serving_when_the_port_is_taken(
 ):
     number = windows_like_listener.getsockname()[1]
     served: list[dict] = []
-    monkeypatch.setattr("waitress.serve", lambda app, **kw: served.append(kw))
+    monkeypatch.setattr("fisoko.web.server.serve", lambda app: served.append(app))
     monkeypatch.setenv("FISOKO_INSTANCE", str(tmp_path / "instance"))
     with pytest.raises(SystemExit) as caught:
         app_module.main(["--port", str(number), "--accounts", str(accounts_file)])
@@ -77,7 +77,8 @@ def test_main_serves_on_a_free_port_with_a_watcher_it_stops(accounts_file, tmp_p
     number = free_port()
     served: list[tuple[int, int]] = []
     monkeypatch.setattr(
-        "waitress.serve", lambda app, **kw: served.append((kw["port"], len(watchers())))
+        "fisoko.web.server.serve",
+        lambda app: served.append((app.config["PORT"], len(watchers()))),
     )
     monkeypatch.setenv("FISOKO_INSTANCE", str(tmp_path / "instance"))
     app_module.main(["--port", str(number), "--accounts", str(accounts_file)])

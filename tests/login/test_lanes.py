@@ -1,0 +1,203 @@
+"""The login lane: how many checks run at once, and when a login is shed (a fake clock)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from limits.storage import storage_from_string
+
+from app import create_app
+from fisoko.login.lanes import LoginLane, shed_seconds
+from fisoko.login.throttle import RUNNING_WAIT, Throttle
+from tests.helpers import PASSWORDS, AuthActions
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize(
+    ("in_flight", "lanes", "check", "max_wait", "cap", "expected"),
+    [
+        (0, 1, 0.3, 2.0, 12, 0),  # a free lane always admits
+        (1, 2, 5.0, 2.0, 12, 0),  # ... even when one check alone is longer than the bound
+        (3, 2, 5.0, 2.0, 12, 0),  # one login may wait per lane, so no lane idles
+        (4, 2, 5.0, 2.0, 12, 10),  # more: 10 s ahead, shed
+        (5, 1, 0.3, 2.0, 12, 0),  # 1.5 s of work ahead and 0.3 s its own: within the bound
+        (6, 1, 0.3, 2.0, 12, 2),  # 1.8 + 0.3 s: shed, try again when the 1.8 s are done
+        (11, 2, 0.3, 2.0, 20, 0),  # 1.65 + 0.3 s over two lanes: admitted
+        (12, 2, 0.3, 9.0, 12, 2),  # the cap of admitted logins, whatever the time
+        (40, 4, 0.01, 2.0, 40, 1),  # at the cap; the retry is never under a second
+    ],
+)
+def test_shed_decision(in_flight, lanes, check, max_wait, cap, expected):
+    assert shed_seconds(in_flight, lanes, check, max_wait, cap) == expected
+
+
+def test_a_lane_admits_until_the_queued_work_exceeds_the_bound():
+    lane = LoginLane(lanes=2, max_wait=1.0, max_in_flight=100, check_seconds=0.25)
+    tickets = [lane.admit() for _ in range(8)]
+    # 7 admitted logins over 2 lanes at 0.25 s are 0.875 s of waiting, plus 0.25 s of its own
+    # check: over the bound, so the 8th is shed.
+    assert [t.retry_after for t in tickets] == [0] * 7 + [1]
+    assert lane.in_flight == 7
+    tickets[0].close()
+    tickets[0].close()  # closing twice frees one place only
+    assert lane.in_flight == 6
+    assert lane.admit().retry_after == 0
+
+
+def test_the_estimate_follows_measured_checks():
+    clock = FakeClock()
+    lane = LoginLane(lanes=1, max_wait=2.0, max_in_flight=100, check_seconds=0.1, clock=clock)
+
+    def slow_check():
+        clock.now += 1.0
+        return "checked"
+
+    for _ in range(20):
+        with lane.admit() as ticket:
+            assert ticket.run(slow_check) == "checked"
+    assert 0.95 < lane.check_seconds <= 1.0
+    assert lane.in_flight == 0
+    held = [lane.admit() for _ in range(2)]
+    assert [t.retry_after for t in held] == [0, 0]  # a free lane; then 1 s ahead + 1 s its own
+    assert lane.admit().retry_after == 2  # 2 s ahead + 1 s its own is over 2 s
+
+
+def test_a_check_running_longer_than_the_estimate_tightens_admission():
+    clock = FakeClock()
+    lane = LoginLane(lanes=1, max_wait=2.0, max_in_flight=100, check_seconds=0.1, clock=clock)
+    seen = []
+
+    def long_check():
+        # While this check runs, three more logins ask to queue at 0.1 s, then at 1.5 s.
+        seen.append([lane.admit().retry_after for _ in range(3)])
+        clock.now += 1.5
+        assert lane.estimate() == 1.5
+        seen.append([lane.admit().retry_after for _ in range(2)])
+        return "done"
+
+    with lane.admit() as ticket:
+        assert ticket.run(long_check) == "done"
+    # 0.1 s a check: 1, 2 and 3 admitted ahead are far under 2 s, all admitted; at 1.5 s a
+    # check, 4 admitted ahead would be 6 s of waiting: shed, told to come back in 6 s, and the
+    # next one a check later.
+    assert seen == [[0, 0, 0], [6, 8]]
+    assert lane.estimate() == lane.check_seconds < 1.5  # the average learnt, not replaced
+
+
+def test_shed_logins_are_given_turns_spaced_at_the_rate_of_the_lanes():
+    clock = FakeClock()
+    lane = LoginLane(lanes=2, max_wait=1.0, max_in_flight=100, check_seconds=0.5, clock=clock)
+    admitted = [lane.admit() for _ in range(4)]  # one running and one waiting per lane
+    assert [t.retry_after for t in admitted] == [0] * 4
+    # 4 admitted over 2 lanes at 0.5 s: the queue drains in 1 s; then 4 shed logins a second.
+    told = [lane.admit().retry_after for _ in range(9)]
+    assert told == [1, 2, 2, 2, 2, 3, 3, 3, 3]
+    clock.now += 10  # long after those turns: a new shed login starts from the queue again
+    assert lane.admit().retry_after == 1
+
+
+def test_a_shed_ticket_cannot_run():
+    lane = LoginLane(lanes=1, max_wait=0, max_in_flight=1)
+    held = lane.admit()
+    shed = lane.admit()
+    assert held.retry_after == 0 and shed.retry_after >= 1
+    with pytest.raises(RuntimeError):
+        shed.run(lambda: None)
+    shed.close()
+    assert lane.in_flight == 1
+
+
+def test_no_more_checks_run_at_once_than_lanes():
+    lane = LoginLane(lanes=2, max_wait=100, max_in_flight=100)
+    release = threading.Event()
+    lock = threading.Lock()
+    running, peak = [0], [0]
+
+    def check():
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        release.wait(5)
+        with lock:
+            running[0] -= 1
+
+    def login():
+        with lane.admit() as ticket:
+            ticket.run(check)
+
+    threads = [threading.Thread(target=login) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for _ in range(200):
+        with lane._cond:
+            if lane.in_flight == 6 and lane.running == 2:
+                break
+        threading.Event().wait(0.005)
+    assert lane.running == 2
+    release.set()
+    for thread in threads:
+        thread.join(5)
+    assert peak[0] == 2
+    assert lane.in_flight == 0 and lane.running == 0
+
+
+def test_parallel_tries_from_one_address_run_no_more_checks_than_its_allowance():
+    throttle = Throttle(storage_from_string("memory://"), 5, 10, 900, 900)
+    answers = [throttle.reserve("10.0.0.1", f"edu77{n:04d}") for n in range(25)]
+    assert answers.count(0) == 10
+    assert set(answers[10:]) == {RUNNING_WAIT}
+    for _ in range(10):
+        throttle.release("10.0.0.1")
+    assert throttle.reserve("10.0.0.1", "edu779999") == 0
+    assert throttle.reserve("10.0.0.2", "edu770001") == 0
+
+
+@pytest.fixture
+def busy_app(app_config):
+    """An app whose lane admits one login at a time (THREADS 2), with an audit log."""
+    audit = app_config["INSTANCE"] + "-audit.log"
+    return create_app(
+        {**app_config, "THREADS": 2, "THROTTLE_LOGIN_FAILURES": 2, "AUDIT_LOG": audit}
+    )
+
+
+def test_a_login_beyond_the_queue_is_shed_with_503_and_kept_login(busy_app, monkeypatch):
+    lane = busy_app.extensions["fisoko.login_lane"]
+    import auth as auth_module
+
+    checks = []
+    monkeypatch.setattr(auth_module, "check_password", lambda *a: checks.append(a))
+    held = lane.admit()
+    client = busy_app.test_client()
+    response = AuthActions(client).login("edu770001", "whatever")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) >= 1
+    assert f"Повторите вход через {response.headers['Retry-After']} с." in page
+    assert "Сейчас входят очень многие." in page
+    assert 'value="edu770001"' in page and "whatever" not in page
+    assert checks == []
+    held.close()
+
+
+def test_shed_tries_are_not_failures_and_are_audited(busy_app):
+    lane = busy_app.extensions["fisoko.login_lane"]
+    client = busy_app.test_client()
+    held = lane.admit()
+    for _ in range(5):
+        assert AuthActions(client).login("edu770001", "wrong").status_code == 503
+    held.close()
+    response = AuthActions(client).login("edu770001", PASSWORDS["edu770001"])
+    assert response.status_code == 302
+    log = Path(busy_app.config["AUDIT_LOG"]).read_text(encoding="utf-8")
+    assert log.count("login='edu770001'") == 6
+    assert log.count("result=shed") == 5 and log.count("result=ok") == 1
