@@ -19,7 +19,7 @@ from fisoko.accounts import cli as accounts_cli
 from fisoko.accounts import store as accounts
 from fisoko.files.yaml_source import Invalid
 from fisoko.login import audit, throttle
-from fisoko.niko import materials, progress, uploads
+from fisoko.niko import archive, codes, materials, progress, sample, uploads
 from fisoko.niko.content import load_content
 from fisoko.sessions import cookie as session_cookie
 from fisoko.sessions import csrf_tokens, lifecycle
@@ -63,7 +63,17 @@ def _load_data(app: Flask) -> None:
     app.extensions["fisoko.accounts"] = store
 
 
-BLUEPRINTS = (auth.bp, cabinet.bp, health.bp, materials.bp, uploads.bp, progress.bp)
+BLUEPRINTS = (
+    auth.bp,
+    cabinet.bp,
+    health.bp,
+    materials.bp,
+    uploads.bp,
+    progress.bp,
+    codes.bp,
+    sample.bp,
+    archive.bp,
+)
 
 
 def _configure(app: Flask, config: dict | None) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from fisoko.accounts.store import current_store
-from fisoko.niko import clock, materials, progress, upload_store, uploads
+from fisoko.niko import clock, codes, materials, progress, region, sample, upload_store, uploads
 from fisoko.niko.content import current_content
 from fisoko.web import fragments
 from fisoko.web.downloads import no_store
@@ -40,7 +40,12 @@ def home():
     account = current_user.account
     guide = current_content().guide(account.role)
     return render_template(
-        "cabinet/home.html", account=account, guide=guide, today=clock.today(), tab="home"
+        "cabinet/home.html",
+        account=account,
+        guide=guide,
+        today=clock.today(),
+        tab="home",
+        sample_state=None if account.is_coordinator else sample.school_state(account),
     )
 
 
@@ -76,5 +81,11 @@ def niko():
             upload_types=tuple(sorted(upload_store.ALLOWED_TYPES)),
         ),
         step_states=() if account.is_coordinator else progress.school_steps(account),
-        overview=progress.overview(account.region) if account.is_coordinator else None,
+        region=(
+            region.build(progress.overview(account.region), request.args, today)
+            if account.is_coordinator
+            else None
+        ),
+        sample_state=None if account.is_coordinator else sample.school_state(account),
+        codes_count=None if account.is_coordinator else codes.count_of(account.login),
     )

@@ -94,6 +94,14 @@ class NikoContent:
     schedule: tuple[ScheduleItem, ...]
     guides: dict[str, RoleGuide]
     materials: tuple[Material, ...] = ()
+    sample_step: str | None = None
+
+    def sample_deadline(self) -> dt.date | None:
+        """The last day the coordinator may change the region's sample (its step's deadline)."""
+        if self.sample_step is None:
+            return None
+        step = self.guide(COORDINATOR).step(self.sample_step)
+        return step.deadline if step else None
 
     def guide(self, role: str) -> RoleGuide:
         return self.guides[role]
@@ -261,13 +269,26 @@ class _Reader:
         return tuple(m for m in found if m is not None)
 
 
+def _sample_step(r: _Reader, node: yaml.Node, guides: dict) -> str | None:
+    """`sample_step:` must name a step of the coordinator (whose deadline closes the sample)."""
+    step_id = r.text(node, "sample_step")
+    coordinator = guides.get(COORDINATOR)
+    if step_id is None or coordinator is None:
+        return None
+    if coordinator.step(step_id) is None:
+        ids = ", ".join(s.id for s in coordinator.steps)
+        r.problem(node, f"sample_step '{step_id}': not a coordinator step id (one of: {ids})")
+        return None
+    return step_id
+
+
 def parse_content(data: bytes, path: str) -> NikoContent:
     """Validate the bytes of a content file; raise Invalid listing every problem."""
     root = compose(decode(data, path), path)
     if root is None:
         raise Invalid([Problem(path, 1, "the file is empty")])
     r = _Reader(path)
-    top = r.fields(root, "content", ("study", "schedule", "roles"), ("materials",))
+    top = r.fields(root, "content", ("study", "schedule", "roles"), ("materials", "sample_step"))
     if top is None or not {"study", "schedule", "roles"} <= top.keys():
         raise Invalid(r.problems)
     study = r.fields(top["study"], "study", ("title", "round", "about")) or {}
@@ -281,6 +302,7 @@ def parse_content(data: bytes, path: str) -> NikoContent:
     for key, node in roles.items():
         guides[ROLE_KEYS[key]] = r.guide(node, key, seen)
     materials = r.materials(top["materials"]) if "materials" in top else ()
+    sample_step = _sample_step(r, top["sample_step"], guides) if "sample_step" in top else None
     if r.problems:
         raise Invalid(r.problems)
     return NikoContent(
@@ -290,6 +312,7 @@ def parse_content(data: bytes, path: str) -> NikoContent:
         schedule=tuple(schedule),  # type: ignore[arg-type]
         guides=guides,  # type: ignore[arg-type]
         materials=materials,
+        sample_step=sample_step,
     )
 
 
