@@ -111,7 +111,7 @@ def build(table: Overview, args: Mapping[str, str], today: dt.date) -> RegionPag
     sort, show, page = choose(args)
     chosen = select(table.rows, sort, show)
     pages = max(1, -(-len(chosen) // PAGE_SIZE))
-    page = min(page, pages)
+    page = max(1, min(page, pages))
     start = (page - 1) * PAGE_SIZE
     deadline = sample.deadline()
     return RegionPage(
