@@ -143,8 +143,17 @@ def set_confirmed(conn: sqlite3.Connection, region: str, by: str, now: str, on: 
 
 def school_state(account: Account) -> tuple[str, Mark | None]:
     """A school's own status and, when it is to be replaced, the coordinator's mark."""
-    state = of_region(get_db(), account.region)
-    return state.status(account.login), state.marks.get(account.login)
+    conn = get_db()
+    row = conn.execute(
+        "SELECT reason, changed_by, changed_at FROM sample_marks WHERE login = ? AND status = ?",
+        (account.login, REPLACE),
+    ).fetchone()
+    if row is not None:
+        return REPLACE, Mark(*row)
+    confirmed = conn.execute(
+        "SELECT 1 FROM sample_confirmations WHERE region = ?", (account.region,)
+    ).fetchone()
+    return (CONFIRMED if confirmed else IN), None
 
 
 bp = Blueprint("sample", __name__)
