@@ -59,6 +59,11 @@ class RegionPage:
     sample_open: bool
     sample_deadline: dt.date | None
 
+    @property
+    def to_replace(self) -> int:
+        """Schools of the accounts file marked for replacement (a removed school is not counted)."""
+        return sum(row.sample == sample.REPLACE for row in self.overview.rows)
+
     def link(self, **changes: object) -> dict[str, object]:
         """Query parameters for a link that changes some of the choices (defaults left out)."""
         chosen = {"sort": self.sort, "show": self.show, "page": self.page, **changes}

@@ -205,7 +205,8 @@ def _confirmation(on: bool):
     changed = set_confirmed(get_db(), region, coordinator.login, clock.now_utc(), on)
     if changed:
         action = "sample.confirm" if on else "sample.unconfirm"
-        replaced = len(of_region(get_db(), region).marks)
+        schools = {s.login for s in current_store().schools_of(region)}
+        replaced = len(schools & of_region(get_db(), region).marks.keys())
         audit.event(coordinator.login, action, region=region, to_replace=str(replaced))
     if on:
         flash("Выборка региона подтверждена." if changed else "Выборка уже подтверждена.", "info")

@@ -9,10 +9,11 @@ import re
 
 import pytest
 
+from app import create_app
 from fisoko.files.yaml_source import Invalid
 from fisoko.niko.content import parse_content
 from fisoko.settings import BASE_DIR
-from tests.helpers import csrf_token
+from tests.helpers import AuthActions, csrf_token
 
 SHIPPED = (BASE_DIR / "content" / "niko.yaml").read_text(encoding="utf-8")
 VIEWERS = ("edu770001", "edu770002", "niko__77", "niko__78", "edu780001", None)
@@ -251,3 +252,17 @@ def test_a_school_sees_its_own_status_on_both_tabs(login_as):
         assert "edu770001" not in neighbour.get(url).get_data(as_text=True)
     for coordinator_url in ("/cabinet", "/cabinet/niko"):
         assert 'id="sample-status"' not in coordinator.get(coordinator_url).get_data(as_text=True)
+
+
+def test_a_school_removed_from_the_accounts_file_is_not_counted(
+    login_as, accounts_file, app_config
+):
+    replace(login_as("niko__77"), "edu770002")
+    text = accounts_file.read_text(encoding="utf-8")
+    start, end = text.index("  edu770002:"), text.index("  edu780001:")
+    accounts_file.write_text(text[:start] + text[end:], encoding="utf-8")
+    coordinator = create_app(app_config).test_client()  # the same database, the edited file
+    AuthActions(coordinator).login("niko__77")
+    page = coordinator.get("/cabinet/niko").get_data(as_text=True)
+    assert "Школ в выборке: <strong>2</strong> из 2; на замену: <strong>0</strong>" in page
+    assert "edu770002" not in sample_column(coordinator)
