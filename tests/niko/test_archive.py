@@ -132,9 +132,11 @@ def test_the_archive_is_streamed_in_bounded_chunks(login_as):
     assert sum(sizes) > len(big)
 
 
-def test_zip64_records_where_the_classic_limits_are_passed(region, monkeypatch):
-    """Pretend the 4 GiB limit were 100 bytes: the archive must switch to ZIP64 and stay valid."""
-    monkeypatch.setattr(zipfile, "ZIP64_LIMIT", 100)
+@pytest.mark.parametrize("limit", ["ZIP64_LIMIT", "ZIP_FILECOUNT_LIMIT"])
+def test_zip64_records_where_the_classic_limits_are_passed(region, monkeypatch, limit):
+    """Pretend the 4 GiB (or 65 535 entries) limit were 100 bytes (2 entries): the archive must
+    switch to ZIP64 records and stay valid."""
+    monkeypatch.setattr(zipfile, limit, 100 if limit == "ZIP64_LIMIT" else 2)
     data = region["niko__77"].get(URL).get_data()
     monkeypatch.undo()
     assert b"PK\x06\x06" in data and b"PK\x06\x07" in data  # ZIP64 end record and locator
