@@ -7,7 +7,6 @@ import datetime as dt
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from fisoko.accounts.store import current_store
 from fisoko.niko import clock, codes, materials, progress, region, sample, upload_store, uploads
 from fisoko.niko.content import current_content
 from fisoko.web import fragments
@@ -55,7 +54,6 @@ def niko():
     """«НИКО»: the study, its schedule, the role's steps, materials, uploads and progress."""
     account = current_user.account
     content = current_content()
-    schools = current_store().schools_of(account.region) if account.is_coordinator else ()
     guide = content.guide(account.role)
     today, limit_mb = clock.today(), current_app.config["MAX_UPLOAD_MB"]
     return render_template(
@@ -68,7 +66,6 @@ def niko():
             role_label=account.role_label,
         ),
         guide=guide,
-        schools=schools,
         today=today,
         tab="niko",
         materials=materials.visible(account),

@@ -65,7 +65,7 @@ def test_niko_tab_for_a_coordinator_lists_only_its_region(auth, client, app):
     guide = app.extensions["fisoko.content"].guide("coordinator")
     for step in guide.steps:
         assert step.title in page
-    assert "Школы региона 77" in page
+    assert "Ход работы школ региона 77" in page
     assert "edu770001" in page and "edu770002" in page
     assert "edu780001" not in page
     assert response.headers["Cache-Control"] == "no-store"

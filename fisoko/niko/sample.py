@@ -144,12 +144,16 @@ def set_confirmed(conn: sqlite3.Connection, region: str, by: str, now: str, on: 
 def school_state(account: Account) -> tuple[str, Mark | None]:
     """A school's own status and, when it is to be replaced, the coordinator's mark."""
     # One statement: each query releases the GIL, which costs more than the query under load.
-    reason, by, at, confirmed = get_db().execute(
-        "SELECT m.reason, m.changed_by, m.changed_at, c.confirmed_at FROM (SELECT 1)"
-        " LEFT JOIN sample_marks AS m ON m.login = ? AND m.status = ?"
-        " LEFT JOIN sample_confirmations AS c ON c.region = ?",
-        (account.login, REPLACE, account.region),
-    ).fetchone()
+    reason, by, at, confirmed = (
+        get_db()
+        .execute(
+            "SELECT m.reason, m.changed_by, m.changed_at, c.confirmed_at FROM (SELECT 1)"
+            " LEFT JOIN sample_marks AS m ON m.login = ? AND m.status = ?"
+            " LEFT JOIN sample_confirmations AS c ON c.region = ?",
+            (account.login, REPLACE, account.region),
+        )
+        .fetchone()
+    )
     if reason is not None:
         return REPLACE, Mark(reason, by, at)
     return (CONFIRMED if confirmed else IN), None
