@@ -84,7 +84,9 @@ def class_order(school_class: str) -> tuple[int, str]:
     return int(school_class[:-1]), school_class[-1]
 
 
-def issue(conn: sqlite3.Connection, school: Account, school_class: str, count: int, now: str):
+def issue(
+    conn: sqlite3.Connection, school: Account, school_class: str, count: int, now: str
+) -> list[str]:
     """Issue `count` new codes for a class of the school; return them in the order issued.
 
     One write transaction: the check of the class size and the choice of codes cannot race

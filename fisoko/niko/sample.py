@@ -107,13 +107,14 @@ def _unconfirmed(conn: sqlite3.Connection, region: str) -> None:
 
 def set_status(
     conn: sqlite3.Connection, school: Account, status: str, reason: str, by: str, now: str
-) -> None:
-    """Mark a school for replacement (with a reason) or back in the sample; unconfirmed only."""
+) -> bool:
+    """Mark a school for replacement (with a reason) or back in the sample, while the region is
+    not confirmed; False when the school was already in the sample."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         _unconfirmed(conn, school.region)
         if status == REPLACE:
-            conn.execute(
+            done = conn.execute(
                 "INSERT INTO sample_marks (login, region, status, reason, changed_by, changed_at)"
                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (login) DO UPDATE SET"
                 " status = excluded.status, reason = excluded.reason,"
@@ -121,11 +122,12 @@ def set_status(
                 (school.login, school.region, REPLACE, reason, by, now),
             )
         else:
-            conn.execute("DELETE FROM sample_marks WHERE login = ?", (school.login,))
+            done = conn.execute("DELETE FROM sample_marks WHERE login = ?", (school.login,))
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+    return done.rowcount > 0
 
 
 def set_confirmed(conn: sqlite3.Connection, region: str, by: str, now: str, on: bool) -> bool:
@@ -184,7 +186,7 @@ def mark(login: str):
             raise Refused("Не удалось понять действие с выборкой. Обновите страницу и повторите.")
         check_open(clock.today())
         reason = clean_reason(request.form.get("reason")) if status == REPLACE else ""
-        set_status(
+        changed = set_status(
             get_db(), school, REPLACE if reason else IN, reason, coordinator.login, clock.now_utc()
         )
     except Refused as refused:
@@ -192,9 +194,11 @@ def mark(login: str):
     if reason:
         audit.event(coordinator.login, "sample.replace", school=school.login, reason=reason)
         flash(f"Школа {school.login} отмечена на замену.", "info")
-    else:
+    elif changed:
         audit.event(coordinator.login, "sample.keep", school=school.login)
         flash(f"Школа {school.login} снова в выборке.", "info")
+    else:
+        flash(f"Школа {school.login} и так в выборке.", "info")
     return redirect(url_for("cabinet.niko"))
 
 

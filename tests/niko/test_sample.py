@@ -266,3 +266,11 @@ def test_a_school_removed_from_the_accounts_file_is_not_counted(
     page = coordinator.get("/cabinet/niko").get_data(as_text=True)
     assert "Школ в выборке: <strong>2</strong> из 2; на замену: <strong>0</strong>" in page
     assert "edu770002" not in sample_column(coordinator)
+
+
+def test_keeping_a_school_already_in_the_sample_logs_nothing(login_as, audit_file):
+    coordinator = login_as("niko__77")
+    response = post(coordinator, "/cabinet/niko/sample/edu770001", status="keep")
+    assert response.status_code == 302
+    assert "и так в выборке" in coordinator.get("/cabinet/niko").get_data(as_text=True)
+    assert events(audit_file) == []
