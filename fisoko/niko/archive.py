@@ -14,6 +14,7 @@ repeated name in one folder gets ` (2)`, ` (3)` before its extension.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -29,6 +30,7 @@ from fisoko.niko.content import current_content
 from fisoko.niko.upload_store import Upload
 from fisoko.web.downloads import content_disposition, no_store
 
+log = logging.getLogger("fisoko")
 CHUNK = 256 * 1024
 MAX_PART = 120
 UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
@@ -100,20 +102,30 @@ class _Sink:
 
 
 def stream(files: Iterable[tuple[str, Path, int, str]], now: tuple) -> Iterator[bytes]:
-    """The ZIP of (entry name, path, size, extension) items, chunk by chunk."""
+    """The ZIP of (entry name, path, size, extension) items, chunk by chunk.
+
+    A file that has gone since the list was made (its school deleted it meanwhile) is left out
+    rather than breaking the archive half-way.
+    """
     sink = _Sink()
     with zipfile.ZipFile(sink, "w", allowZip64=True) as archive:  # type: ignore[arg-type]
         for name, path, size, ext in files:
+            try:
+                source = open(path, "rb")  # closed by the with below
+            except OSError as exc:
+                log.warning("archive: left out %s: %s", path.name, exc.strerror or exc)
+                continue
             info = zipfile.ZipInfo(name, date_time=now)
             info.file_size = size  # lets zipfile choose ZIP64 for this entry only when needed
             info.compress_type = zipfile.ZIP_DEFLATED if ext in DEFLATE else zipfile.ZIP_STORED
             info.external_attr = 0o644 << 16
-            with open(path, "rb") as source, archive.open(info, "w") as entry:
+            with source, archive.open(info, "w") as entry:
                 while chunk := source.read(CHUNK):
                     entry.write(chunk)
-                    yield sink.take()
-            yield sink.take()
-    yield sink.take()
+                    if data := sink.take():
+                        yield data
+    if data := sink.take():
+        yield data
 
 
 def region_files(region: str, step: str | None) -> list[tuple[str, Path, int, str]]:

@@ -143,3 +143,13 @@ def test_zip64_records_where_the_classic_limits_are_passed(region, monkeypatch, 
     with zipfile.ZipFile(io.BytesIO(data)) as zipped:
         assert zipped.testzip() is None
         assert len(zipped.namelist()) == 4
+
+
+def test_a_file_gone_meanwhile_is_left_out_and_the_archive_stays_whole(tmp_path):
+    present, gone = tmp_path / "a", tmp_path / "b"
+    present.write_bytes(b"%PDF kept")
+    files = [("s/gone.pdf", gone, 5, "pdf"), ("s/kept.pdf", present, 9, "pdf")]
+    data = b"".join(archive.stream(files, (2026, 12, 1, 10, 0, 0)))
+    with zipfile.ZipFile(io.BytesIO(data)) as zipped:
+        assert zipped.namelist() == ["s/kept.pdf"]
+        assert zipped.read("s/kept.pdf") == b"%PDF kept"
