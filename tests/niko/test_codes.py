@@ -232,3 +232,37 @@ def test_the_coordinator_sees_how_many_codes_each_school_issued(issued):
     }
     rows = read_csv(issued["niko__78"].get("/cabinet/niko/progress.csv"))
     assert [(r[0], r[column]) for r in rows[1:]] == [("edu780001", "2")]
+
+
+def test_an_anonymous_post_with_a_token_goes_to_the_login(app):
+    client = app.test_client()
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/cabinet/niko/codes", data={"csrf_token": token, "class": "8А", "count": "1"}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+    assert stored(app) == []
+
+
+def test_two_requests_at_once_cannot_overfill_a_class(login_as, app):
+    import threading
+
+    clients = [login_as("edu770001"), login_as("edu770001")]
+    tokens = [csrf_token(c, "/cabinet") for c in clients]
+    barrier, answers = threading.Barrier(2), []
+
+    def send(client, token):
+        barrier.wait()
+        answers.append(issue(client, "8А", "30", token).status_code)
+
+    threads = [
+        threading.Thread(target=send, args=pair) for pair in zip(clients, tokens, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [302, 400]
+    codes_issued = [code for *_, code in stored(app)]
+    assert len(codes_issued) == 30 == len(set(codes_issued))
