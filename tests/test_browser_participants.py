@@ -55,6 +55,17 @@ def test_a_school_issues_codes_and_prints_only_the_slips(page):
     SHOTS.mkdir(parents=True, exist_ok=True)
     pdf = page.pdf(path=str(SHOTS / "codes-print.pdf"), format="A4", print_background=True)
     assert pdf.startswith(b"%PDF-")
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1  # three slips fit on one sheet
+    page.emulate_media(media="screen")
+    page.goto("/cabinet/niko/codes")
+    page.fill("#codes-class", "10Б")
+    page.fill("#codes-count", "1")
+    page.get_by_role("button", name="Выдать коды").click()
+    page.wait_for_url("**/cabinet/niko/codes")
+    page.goto("/cabinet/niko/codes/print")
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="A4", print_background=True)
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 2  # each class starts a new sheet
     assert page.problems.seen == []
 
 

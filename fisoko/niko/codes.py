@@ -246,6 +246,6 @@ def print_slips():
     return render_template(
         "cabinet/codes_print.html",
         account=account,
-        codes=of_school(get_db(), account.login),
+        groups=by_class(of_school(get_db(), account.login)),
         study=current_content().round,
     )

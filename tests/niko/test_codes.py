@@ -166,6 +166,17 @@ def test_the_print_page_has_a_slip_per_code_with_class_and_study(login_as):
     assert "page--slips" in page  # the print stylesheet keeps only the slips on paper
 
 
+def test_each_class_gets_its_own_list_of_slips_in_class_order(login_as):
+    school = login_as("edu770001")
+    issue(school, "10А", "1")
+    issue(school, "8В", "2")
+    page = school.get("/cabinet/niko/codes/print").get_data(as_text=True)
+    lists = re.findall(
+        r'<ul class="slips" aria-label="Листки с кодами, (\w+)">(.*?)</ul>', page, re.S
+    )
+    assert [(name, body.count('class="slip"')) for name, body in lists] == [("8В", 2), ("10А", 1)]
+
+
 def test_nothing_asks_for_a_pupil_name(login_as):
     school = login_as("edu770001")
     issue(school)
