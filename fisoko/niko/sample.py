@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import time
 import unicodedata
 from dataclasses import dataclass, field
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from fisoko.accounts.store import SCHOOL, Account, current_store
@@ -27,6 +28,7 @@ from fisoko.web.errors import render_error
 
 IN, REPLACE, CONFIRMED = "in", "replace", "confirmed"
 MAX_REASON = 500
+KEEP_SECONDS = 2.0
 LABELS = {IN: "в выборке", REPLACE: "на замену", CONFIRMED: "в выборке, подтверждена"}
 
 
@@ -143,22 +145,32 @@ def set_confirmed(conn: sqlite3.Connection, region: str, by: str, now: str, on: 
     return done.rowcount > 0
 
 
+def _kept() -> dict[str, tuple[float, RegionSample]]:
+    return current_app.extensions.setdefault("fisoko.sample_kept", {})
+
+
+def kept_region(region: str) -> RegionSample:
+    """The region's sample as read at most KEEP_SECONDS ago by this process.
+
+    A school's «Главная» otherwise needs no database at all, and a query there costs more than
+    it seems under load (it hands the GIL over). A change made in this process is seen at once
+    (`forget`); one made by another process on the same instance folder within KEEP_SECONDS.
+    """
+    kept, now = _kept(), time.monotonic()
+    found = kept.get(region)
+    if found is None or now - found[0] >= KEEP_SECONDS:
+        found = kept[region] = (now, of_region(get_db(), region))
+    return found[1]
+
+
+def forget(region: str) -> None:
+    _kept().pop(region, None)
+
+
 def school_state(account: Account) -> tuple[str, Mark | None]:
     """A school's own status and, when it is to be replaced, the coordinator's mark."""
-    # One statement: each query releases the GIL, which costs more than the query under load.
-    reason, by, at, confirmed = (
-        get_db()
-        .execute(
-            "SELECT m.reason, m.changed_by, m.changed_at, c.confirmed_at FROM (SELECT 1)"
-            " LEFT JOIN sample_marks AS m ON m.login = ? AND m.status = ?"
-            " LEFT JOIN sample_confirmations AS c ON c.region = ?",
-            (account.login, REPLACE, account.region),
-        )
-        .fetchone()
-    )
-    if reason is not None:
-        return REPLACE, Mark(reason, by, at)
-    return (CONFIRMED if confirmed else IN), None
+    state = kept_region(account.region)
+    return state.status(account.login), state.marks.get(account.login)
 
 
 bp = Blueprint("sample", __name__)
@@ -191,6 +203,7 @@ def mark(login: str):
         )
     except Refused as refused:
         return render_error(400, str(refused))
+    forget(school.region)
     if reason:
         audit.event(coordinator.login, "sample.replace", school=school.login, reason=reason)
         flash(f"Школа {school.login} отмечена на замену.", "info")
@@ -210,6 +223,7 @@ def _confirmation(on: bool):
         return render_error(400, str(refused))
     region = coordinator.region
     changed = set_confirmed(get_db(), region, coordinator.login, clock.now_utc(), on)
+    forget(region)
     if changed:
         action = "sample.confirm" if on else "sample.unconfirm"
         schools = {s.login for s in current_store().schools_of(region)}

@@ -274,3 +274,21 @@ def test_keeping_a_school_already_in_the_sample_logs_nothing(login_as, audit_fil
     assert response.status_code == 302
     assert "и так в выборке" in coordinator.get("/cabinet/niko").get_data(as_text=True)
     assert events(audit_file) == []
+
+
+def test_a_change_by_another_process_reaches_the_school_within_the_keep_time(
+    login_as, app, monkeypatch
+):
+    import sqlite3
+
+    from fisoko.niko import sample
+
+    school = login_as("edu770001")
+    assert "ещё не подтвердил" in status_box(school, "/cabinet")
+    conn = sqlite3.connect(app.config["DATABASE"])  # as another process on the same folder would
+    with conn:
+        conn.execute("INSERT INTO sample_confirmations VALUES ('77', 'niko__77', 'now')")
+    conn.close()
+    assert "ещё не подтвердил" in status_box(school, "/cabinet")  # kept for a moment
+    monkeypatch.setattr(sample, "KEEP_SECONDS", 0)
+    assert "sample-status--confirmed" in status_box(school, "/cabinet")
