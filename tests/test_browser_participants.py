@@ -92,4 +92,11 @@ def test_the_coordinator_replaces_a_school_and_confirms(page):
     page.get_by_role("button", name="Вернуть в выборку: edu780001").click()
     page.wait_for_url("**/cabinet/niko")
     assert "на замену: 0" in page.locator("#sample").inner_text()
+    page.set_viewport_size({"width": 718, "height": 1000})  # A4 minus the page margins, in px
+    page.emulate_media(media="print")
+    scroll, client = no_horizontal_scroll(page)
+    assert scroll <= client
+    assert page.locator(".sample-reason").first.is_hidden()
+    assert page.locator(".region-tools").is_hidden()
+    assert "Выполнили: 0" in page.locator(".glance__text").first.inner_text()
     assert page.problems.seen == []
