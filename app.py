@@ -21,7 +21,7 @@ from fisoko.files import watcher
 from fisoko.files.private import private_folder
 from fisoko.files.yaml_source import Invalid
 from fisoko.login import audit, lanes, throttle
-from fisoko.niko import materials, progress, support, uploads
+from fisoko.niko import archive, codes, materials, progress, sample, support, uploads
 from fisoko.niko.content import load_content
 from fisoko.sessions import cookie as session_cookie
 from fisoko.sessions import csrf_tokens, lifecycle
@@ -67,7 +67,18 @@ def _load_data(app: Flask) -> None:
     app.extensions["fisoko.accounts"] = store
 
 
-BLUEPRINTS = (auth.bp, cabinet.bp, health.bp, materials.bp, uploads.bp, progress.bp, support.bp)
+BLUEPRINTS = (
+    auth.bp,
+    cabinet.bp,
+    health.bp,
+    materials.bp,
+    uploads.bp,
+    progress.bp,
+    support.bp,
+    codes.bp,
+    sample.bp,
+    archive.bp,
+)
 
 
 def _configure(app: Flask, config: dict | None) -> None:

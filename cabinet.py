@@ -11,8 +11,19 @@ import datetime as dt
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from fisoko.accounts.store import Account, current_store
-from fisoko.niko import agenda, clock, materials, news, progress, upload_store, uploads
+from fisoko.accounts.store import Account
+from fisoko.niko import (
+    agenda,
+    clock,
+    codes,
+    materials,
+    news,
+    progress,
+    region,
+    sample,
+    upload_store,
+    uploads,
+)
 from fisoko.niko.content import current_content
 from fisoko.web import fragments
 from fisoko.web.downloads import no_store
@@ -58,6 +69,7 @@ def home():
         tab="home",
         feed=news.feed(account),
         agenda=_home_agenda(account, today),
+        sample_state=None if account.is_coordinator else sample.school_state(account),
     )
 
 
@@ -89,7 +101,6 @@ def niko():
     """
     account = current_user.account
     content = current_content()
-    schools = current_store().schools_of(account.region) if account.is_coordinator else ()
     guide = content.guide(account.role)
     today, limit_mb = clock.today(), current_app.config["MAX_UPLOAD_MB"]
     now, step_states, overview = _agenda(account, today)
@@ -106,7 +117,6 @@ def niko():
             role_label=account.role_label,
         ),
         guide=guide,
-        schools=schools,
         today=today,
         tab="niko",
         materials=materials.visible(account),
@@ -124,4 +134,11 @@ def niko():
         overview=overview,
         agenda=now,
         feed=feed,
+        region=(
+            region.build(overview, request.args, today)
+            if account.is_coordinator and overview is not None
+            else None
+        ),
+        sample_state=None if account.is_coordinator else sample.school_state(account),
+        codes_count=None if account.is_coordinator else codes.count_of(account.login),
     )

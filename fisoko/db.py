@@ -67,6 +67,32 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (login, publication)
     ) WITHOUT ROWID;
     """,
+    """
+    CREATE TABLE participant_codes (
+        id INTEGER PRIMARY KEY,
+        login TEXT NOT NULL,
+        region TEXT NOT NULL,
+        class TEXT NOT NULL,
+        code TEXT NOT NULL,
+        issued_at TEXT NOT NULL,
+        UNIQUE (login, code)
+    );
+    CREATE INDEX participant_codes_region ON participant_codes (region, login);
+    CREATE TABLE sample_marks (
+        login TEXT PRIMARY KEY,
+        region TEXT NOT NULL,
+        status TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        changed_by TEXT NOT NULL,
+        changed_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX sample_marks_region ON sample_marks (region);
+    CREATE TABLE sample_confirmations (
+        region TEXT PRIMARY KEY,
+        confirmed_by TEXT NOT NULL,
+        confirmed_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
 ]
 
 _local = threading.local()

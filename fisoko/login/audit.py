@@ -1,6 +1,7 @@
-"""The audit log of login attempts: one line each, to the app's log and to FISOKO_AUDIT_LOG.
+"""The audit log: one line per login attempt or change, to the app's log and FISOKO_AUDIT_LOG.
 
-A line holds the time, the typed login, the client address and the result, never a password.
+A login line holds the time, the typed login, the client address and the result, never a
+password; an event line (`event`) holds who changed what, from where, and the details.
 The login is whatever a visitor typed, so every character that could start a new line, move the
 cursor or hide text (control, format and separator characters) is written as an escape.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from fisoko.settings import ConfigError
 
 RESULTS = ("ok", "wrong", "unknown", "disabled", "throttled", "shed")
 MAX_SHOWN = 200
+ACTION_RE = re.compile(r"[a-z_]+(\.[a-z_]+)*")
 
 log = logging.getLogger("fisoko.audit")
 _write_lock = threading.Lock()
@@ -55,7 +58,29 @@ def record(login: str, result: str) -> None:
     """Log one login attempt of the current request."""
     if result not in RESULTS:
         raise ValueError(f"unknown audit result {result!r}")
-    text = describe(login, request.remote_addr or "-", result)
+    _write(describe(login, request.remote_addr or "-", result))
+
+
+def describe_event(actor: str, action: str, address: str, details: dict[str, str]) -> str:
+    """The words of one audit line about a change an account made, without the time."""
+    words = [f"event action={action} by='{escape(actor)}' addr={escape(address, 64)}"]
+    words += [f"{key}='{escape(value, 500)}'" for key, value in details.items()]
+    return " ".join(words)
+
+
+def event(actor: str, action: str, **details: str) -> None:
+    """Log a change made by an account in the current request: who, what, and its details.
+
+    `action` is a fixed word chosen by the code (e.g. `sample.replace`); the details may hold
+    anything a user typed, so they are escaped like a typed login.
+    """
+    if ACTION_RE.fullmatch(action) is None:
+        raise ValueError(f"bad audit action {action!r}")
+    _write(describe_event(actor, action, request.remote_addr or "-", details))
+
+
+def _write(text: str) -> None:
+    """One audit line to the app's log and, with its time, to FISOKO_AUDIT_LOG."""
     log.info("%s", text)
     path = current_app.extensions.get("fisoko.audit_log")
     if path is not None:

@@ -112,6 +112,14 @@ class NikoContent:
     guides: dict[str, RoleGuide]
     materials: tuple[Material, ...] = ()
     publications: tuple[Publication, ...] = ()
+    sample_step: str | None = None
+
+    def sample_deadline(self) -> dt.date | None:
+        """The last day the coordinator may change the region's sample (its step's deadline)."""
+        if self.sample_step is None:
+            return None
+        step = self.guide(COORDINATOR).step(self.sample_step)
+        return step.deadline if step else None
 
     def guide(self, role: str) -> RoleGuide:
         return self.guides[role]
@@ -292,13 +300,31 @@ class _Reader:
         return tuple(m for m in found if m is not None)
 
 
+def _sample_step(r: _Reader, node: yaml.Node, guides: dict) -> str | None:
+    """`sample_step:` must name a step of the coordinator (whose deadline closes the sample)."""
+    step_id = r.text(node, "sample_step")
+    coordinator = guides.get(COORDINATOR)
+    if step_id is None or coordinator is None:
+        return None
+    if coordinator.step(step_id) is None:
+        ids = ", ".join(s.id for s in coordinator.steps)
+        r.problem(node, f"sample_step '{step_id}': not a coordinator step id (one of: {ids})")
+        return None
+    return step_id
+
+
 def parse_content(data: bytes, path: str) -> NikoContent:
     """Validate the bytes of a content file; raise Invalid listing every problem."""
     root = compose(decode(data, path), path)
     if root is None:
         raise Invalid([Problem(path, 1, "the file is empty")])
     r = _Reader(path)
-    top = r.fields(root, "content", ("study", "schedule", "roles"), ("materials", "publications"))
+    top = r.fields(
+        root,
+        "content",
+        ("study", "schedule", "roles"),
+        ("materials", "publications", "sample_step"),
+    )
     if top is None or not {"study", "schedule", "roles"} <= top.keys():
         raise Invalid(r.problems)
     study = r.fields(top["study"], "study", ("title", "round", "about")) or {}
@@ -322,6 +348,7 @@ def parse_content(data: bytes, path: str) -> NikoContent:
         if "publications" in top
         else ()
     )
+    sample_step = _sample_step(r, top["sample_step"], guides) if "sample_step" in top else None
     if r.problems:
         raise Invalid(r.problems)
     return NikoContent(
@@ -332,6 +359,7 @@ def parse_content(data: bytes, path: str) -> NikoContent:
         guides=guides,  # type: ignore[arg-type]
         materials=materials,
         publications=news,
+        sample_step=sample_step,
     )
 
 

@@ -15,15 +15,17 @@ from flask_login import current_user, login_required
 
 from fisoko.accounts.store import SCHOOL, Account, current_store
 from fisoko.db import get_db
-from fisoko.niko import clock, upload_store
+from fisoko.niko import clock, sample, upload_store
+from fisoko.niko import codes as participant_codes
 from fisoko.niko.content import Step, current_content
+from fisoko.niko.sample import RegionSample
 from fisoko.web.downloads import content_disposition, no_store
 from fisoko.web.errors import render_error
 
 bp = Blueprint("progress", __name__)
 bp.after_request(no_store)
 
-CSV_EXTRA = ("steps_done", "uploads", "last_activity")
+CSV_EXTRA = ("steps_done", "uploads", "last_activity", "codes", "sample")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -45,6 +47,8 @@ class SchoolRow:
     overdue: frozenset[str]
     uploads: int
     last_activity: str | None
+    codes: int = 0
+    sample: str = "in"
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class Overview:
     steps: tuple[Step, ...]
     rows: tuple[SchoolRow, ...]
     done_counts: tuple[int, ...]
+    sample: RegionSample = RegionSample()
 
 
 def touch(account: Account) -> None:
@@ -100,6 +105,8 @@ def overview(region: str) -> Overview:
         done.setdefault(login, set()).add(step)
     activity = dict(db.execute("SELECT login, at FROM activity WHERE region = ?", (region,)))
     uploads = upload_store.counts_by_owner(db, region)
+    codes = participant_codes.counts_by_school(db, region)
+    region_sample = sample.of_region(db, region)
     today = clock.today()
     late = {s.id for s in steps if s.deadline < today}
     rows = []
@@ -112,10 +119,12 @@ def overview(region: str) -> Overview:
                 frozenset(late - marked),
                 uploads.get(school.login, 0),
                 activity.get(school.login),
+                codes.get(school.login, 0),
+                region_sample.status(school.login),
             )
         )
     counts = tuple(sum(s.id in r.done for r in rows) for s in steps)
-    return Overview(tuple(steps), tuple(rows), counts)
+    return Overview(tuple(steps), tuple(rows), counts, region_sample)
 
 
 def _cell(text: str) -> str:
@@ -137,6 +146,8 @@ def overview_csv(table: Overview) -> bytes:
                 len(row.done),
                 row.uploads,
                 clock.local_text(row.last_activity) if row.last_activity else "",
+                row.codes,
+                row.sample,
             ]
         )
     return "\ufeff".encode() + out.getvalue().encode("utf-8")

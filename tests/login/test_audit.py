@@ -122,3 +122,19 @@ def test_without_an_audit_file_only_the_log_gets_lines(app_config, caplog, tmp_p
         "login attempt login='edu770001' addr=127.0.0.1 result=wrong"
     ]
     assert not list(tmp_path.rglob("*.log"))
+
+
+def test_an_event_line_names_who_what_and_escapes_typed_details():
+    from fisoko.login.audit import describe_event
+
+    line = describe_event("niko__77", "sample.replace", "10.0.0.1", {"reason": "a\nFAKE 'x'"})
+    assert line == (
+        "event action=sample.replace by='niko__77' addr=10.0.0.1 reason='a\\x0aFAKE \\'x\\''"
+    )
+
+
+def test_an_event_action_is_a_fixed_word(app):
+    from fisoko.login.audit import event
+
+    with app.test_request_context(), pytest.raises(ValueError):
+        event("niko__77", "sample replace\nforged")

@@ -20,7 +20,16 @@ SCHOOL_STEPS = [
     "run-study",
     "upload-form",
 ]
-HEADER = ["login", "name", *SCHOOL_STEPS, "steps_done", "uploads", "last_activity"]
+HEADER = [
+    "login",
+    "name",
+    *SCHOOL_STEPS,
+    "steps_done",
+    "uploads",
+    "last_activity",
+    "codes",
+    "sample",
+]
 
 
 @pytest.fixture
@@ -143,7 +152,7 @@ def test_the_csv_for_excel(login_as):
     assert rows[1][2:][:5] == ["0", "1", "1", "0", "0"]
     assert rows[1][7:9] == ["2", "0"]
     assert re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", rows[1][9])
-    assert rows[2][2:] == ["0", "0", "0", "0", "0", "0", "0", ""]
+    assert rows[2][2:] == ["0", "0", "0", "0", "0", "0", "0", "", "0", "in"]
 
 
 @pytest.mark.parametrize("login", ["edu770001", "edu780001"])

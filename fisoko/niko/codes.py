@@ -1,0 +1,251 @@
+"""Participant codes: a school issues 5-digit codes for a class and keeps the names on paper.
+
+A code is random (`secrets`), unique within its school and never given twice: codes are only
+ever added, and the (school, code) pair is unique in the database. Codes run from 10000 to 99999,
+so that a spreadsheet cannot drop a leading zero. The app never asks for a pupil's name: the
+`name` column of the CSV is left for the school's own protocol.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import secrets
+import sqlite3
+from dataclasses import dataclass
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from fisoko.accounts.store import Account
+from fisoko.db import get_db
+from fisoko.login import audit
+from fisoko.niko import clock
+from fisoko.niko.content import current_content
+from fisoko.web.downloads import content_disposition, no_store
+
+GRADES = ("8", "10")  # the grades of the study (НИКО-2027: 8 and 10)
+MAX_PER_CLASS = 40
+LOWEST, SPAN = 10000, 90000
+CSV_HEADER = ("class", "code", "name")
+LETTERS = "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ"
+# Latin letters that look like Cyrillic ones: "8A" typed on the wrong keyboard layout is "8А".
+LOOKALIKES = str.maketrans("ABEKMHOPCTXY", "АВЕКМНОРСТХУ")
+CLASS_RE = re.compile(rf"([0-9]{{1,2}})\s*-?\s*([{LETTERS}])")
+
+
+class BadRequest(ValueError):
+    """The form asks for something impossible; the message says what, in Russian."""
+
+
+@dataclass(frozen=True)
+class Code:
+    """One issued participant code."""
+
+    school_class: str
+    code: str
+    issued_at: str
+
+
+def parse_class(raw: str | None) -> str:
+    """`8а`, `8 А`, `8-A` → `8А`; a grade of the study and one Cyrillic letter, else BadRequest."""
+    text = (raw or "").strip().upper().translate(LOOKALIKES)
+    match = CLASS_RE.fullmatch(text)
+    if match is None:
+        raise BadRequest(
+            "Укажите класс как номер и букву, например 8А или 10Б (буква — русская, одна)."
+        )
+    grade, letter = match.groups()
+    if grade.lstrip("0") not in GRADES:
+        raise BadRequest(f"В исследовании участвуют только {' и '.join(GRADES)} классы.")
+    return grade.lstrip("0") + letter
+
+
+def parse_count(raw: str | None) -> int:
+    """How many codes to issue: a whole number from 1 to MAX_PER_CLASS, else BadRequest."""
+    text = (raw or "").strip()
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_PER_CLASS:
+        raise BadRequest(f"Число участников — целое число от 1 до {MAX_PER_CLASS}.")
+    return int(text)
+
+
+def class_order(school_class: str) -> tuple[int, str]:
+    """8А before 8Б before 10А."""
+    return int(school_class[:-1]), school_class[-1]
+
+
+def issue(
+    conn: sqlite3.Connection, school: Account, school_class: str, count: int, now: str
+) -> list[str]:
+    """Issue `count` new codes for a class of the school; return them in the order issued.
+
+    One write transaction: the check of the class size and the choice of codes cannot race
+    with another request of the same school.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        taken = {
+            row[0]
+            for row in conn.execute(
+                "SELECT code FROM participant_codes WHERE login = ?", (school.login,)
+            )
+        }
+        (in_class,) = conn.execute(
+            "SELECT COUNT(*) FROM participant_codes WHERE login = ? AND class = ?",
+            (school.login, school_class),
+        ).fetchone()
+        if in_class + count > MAX_PER_CLASS:
+            left = MAX_PER_CLASS - in_class
+            more = f"можно добавить ещё {left}" if left else "больше добавить нельзя"
+            raise BadRequest(
+                f"В классе может быть не больше {MAX_PER_CLASS} участников: для {school_class} "
+                f"уже выдано {in_class}, {more}."
+            )
+        if len(taken) + count > SPAN:
+            raise BadRequest("Все возможные коды для школы уже выданы.")
+        new: list[str] = []
+        while len(new) < count:
+            code = str(LOWEST + secrets.randbelow(SPAN))
+            if code not in taken:
+                taken.add(code)
+                new.append(code)
+        conn.executemany(
+            "INSERT INTO participant_codes (login, region, class, code, issued_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(school.login, school.region, school_class, code, now) for code in new],
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return new
+
+
+def of_school(conn: sqlite3.Connection, login: str) -> list[Code]:
+    """The school's codes, by class (8А, 8Б, 10А) and in the order they were issued."""
+    rows = conn.execute(
+        "SELECT class, code, issued_at FROM participant_codes WHERE login = ? ORDER BY id",
+        (login,),
+    )
+    codes = [Code(*row) for row in rows]
+    return sorted(codes, key=lambda c: class_order(c.school_class))
+
+
+def by_class(codes: list[Code]) -> list[tuple[str, list[Code]]]:
+    """Codes grouped by class, keeping their order."""
+    groups: dict[str, list[Code]] = {}
+    for code in codes:
+        groups.setdefault(code.school_class, []).append(code)
+    return list(groups.items())
+
+
+def counts_by_school(conn: sqlite3.Connection, region: str) -> dict[str, int]:
+    """How many codes each school of a region has issued."""
+    rows = conn.execute(
+        "SELECT login, COUNT(*) FROM participant_codes WHERE region = ? GROUP BY login", (region,)
+    )
+    return dict(rows.fetchall())
+
+
+def count_of(login: str) -> int:
+    """How many codes a school has issued."""
+    row = get_db().execute("SELECT COUNT(*) FROM participant_codes WHERE login = ?", (login,))
+    return row.fetchone()[0]
+
+
+def as_csv(codes: list[Code]) -> bytes:
+    """The protocol for Excel: UTF-8 with BOM, ';', one row per code, the name left empty."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    writer.writerows((c.school_class, c.code, "") for c in codes)
+    return "\ufeff".encode() + out.getvalue().encode("utf-8")
+
+
+bp = Blueprint("codes", __name__)
+bp.after_request(no_store)
+
+
+def _school_or_404() -> Account:
+    account = current_user.account
+    if account.is_coordinator:
+        abort(404)
+    return account
+
+
+def _page(account: Account, status: int = 200, error: str | None = None, typed=None):
+    codes = of_school(get_db(), account.login)
+    page = render_template(
+        "cabinet/codes.html",
+        account=account,
+        tab="niko",
+        groups=by_class(codes),
+        total=len(codes),
+        max_per_class=MAX_PER_CLASS,
+        grades=GRADES,
+        error=error,
+        typed=typed or {},
+    )
+    return make_response(page, status)
+
+
+@bp.route("/cabinet/niko/codes")
+@login_required
+def page():
+    """A school's participant codes by class, and the form to issue more; 404 for a coordinator."""
+    return _page(_school_or_404())
+
+
+@bp.route("/cabinet/niko/codes", methods=["POST"])
+@login_required
+def issue_codes():
+    """Issue codes for a class; 400 with the reason, on the same page, for a bad class or count."""
+    account = _school_or_404()
+    typed = {
+        "class": request.form.get("class", "")[:20],
+        "count": request.form.get("count", "")[:6],
+    }
+    try:
+        school_class = parse_class(request.form.get("class"))
+        count = parse_count(request.form.get("count"))
+        new = issue(get_db(), account, school_class, count, clock.now_utc())
+    except BadRequest as refused:
+        return _page(account, 400, str(refused), typed)
+    audit.event(account.login, "codes.issue", school_class=school_class, count=str(len(new)))
+    flash(f"Для {school_class} выдано кодов: {len(new)}.", "info")
+    return redirect(url_for("codes.page"))
+
+
+@bp.route("/cabinet/niko/codes.csv")
+@login_required
+def codes_csv():
+    """The codes as a protocol for Excel, with an empty column for names; 404 for a coordinator."""
+    account = _school_or_404()
+    response = make_response(as_csv(of_school(get_db(), account.login)))
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    name = f"niko-codes-{account.login}-{clock.today().isoformat()}.csv"
+    response.headers["Content-Disposition"] = content_disposition(name)
+    return response
+
+
+@bp.route("/cabinet/niko/codes/print")
+@login_required
+def print_slips():
+    """Slips to print and cut, one per code, with the class and the study; 404 for a coordinator."""
+    account = _school_or_404()
+    return render_template(
+        "cabinet/codes_print.html",
+        account=account,
+        groups=by_class(of_school(get_db(), account.login)),
+        study=current_content().round,
+    )
