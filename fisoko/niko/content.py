@@ -134,7 +134,7 @@ def paragraphs(text: str) -> tuple[str, ...]:
     return tuple(" ".join(line.strip() for line in b.splitlines()) for b in blocks if b.strip())
 
 
-class _Reader:
+class ContentReader:
     """Collects problems while walking the node tree of one content file."""
 
     def __init__(self, path: str) -> None:
@@ -300,7 +300,7 @@ class _Reader:
         return tuple(m for m in found if m is not None)
 
 
-def _sample_step(r: _Reader, node: yaml.Node, guides: dict) -> str | None:
+def _sample_step(r: ContentReader, node: yaml.Node, guides: dict) -> str | None:
     """`sample_step:` must name a step of the coordinator (whose deadline closes the sample)."""
     step_id = r.text(node, "sample_step")
     coordinator = guides.get(COORDINATOR)
@@ -318,7 +318,7 @@ def parse_content(data: bytes, path: str) -> NikoContent:
     root = compose(decode(data, path), path)
     if root is None:
         raise Invalid([Problem(path, 1, "the file is empty")])
-    r = _Reader(path)
+    r = ContentReader(path)
     top = r.fields(
         root,
         "content",

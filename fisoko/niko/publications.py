@@ -54,7 +54,7 @@ class Publication:
 
 
 class Reader(Protocol):
-    """What the content file's reader offers (content._Reader); kept here to avoid a cycle."""
+    """What the content file's reader offers (content.ContentReader); kept here to avoid a cycle."""
 
     path: str
     problems: list[Problem]

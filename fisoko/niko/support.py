@@ -15,7 +15,7 @@ from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
 
 from fisoko.files.yaml_source import Invalid, Problem, compose, decode
-from fisoko.niko.content import ROLE_KEYS, _Reader, paragraphs
+from fisoko.niko.content import ROLE_KEYS, ContentReader, paragraphs
 from fisoko.web.downloads import no_store
 
 bp = Blueprint("support", __name__)
@@ -51,7 +51,7 @@ class SupportContent:
     upload_errors: tuple[UploadError, ...]
 
 
-class _SupportReader(_Reader):
+class _SupportReader(ContentReader):
     """The НИКО content's checks (fields, lists, text), plus this file's own items."""
 
     def section(self, node: yaml.Node, where: str) -> Section | None:

@@ -14,7 +14,7 @@ connection limit, channel timeout, body size) three small extensions of waitress
   off when FISOKO_TRUSTED_PROXIES is set: the proxy limits per client (see docs/security.md).
 
 These rely on waitress's class attributes `parser_class`, `error_task_class` and
-`channel_class`, stable through waitress 3.0 (pinned ~=3.0 in requirements.txt).
+`channel_class`, stable through waitress 3.0 (pinned ~=3.0.2 in requirements.txt).
 `waitress-serve --call app:create_app` serves without these guards.
 """
 
