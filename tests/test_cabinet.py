@@ -145,7 +145,7 @@ def test_a_coordinators_niko_tab_leads_with_the_region(app, login_as):
         '<h3 id="schedule">График проведения</h3>',
     )
     assert order == sorted(order)
-    assert "Школ региона 77: 2" in page  # edu770001 and edu770002; edu770009 is disabled
+    assert "Действующих учётных записей школ региона 77: 2" in page  # edu770009 is disabled
 
 
 @pytest.mark.parametrize(
