@@ -23,8 +23,7 @@ from fisoko.files.yaml_source import (
     Problem,
     as_bool,
     as_text,
-    compose,
-    decode,
+    document,
     line_of,
     mapping_items,
     paused_gc,
@@ -168,9 +167,7 @@ def _parse_account(
 
 def parse_accounts(data: bytes, path: str) -> Accounts:
     """Validate the bytes of an accounts file; raise Invalid listing every problem."""
-    root = compose(decode(data, path), path)
-    if root is None:
-        raise Invalid([Problem(path, 1, "the file is empty; it must start with 'accounts:'")])
+    root = document(data, path, "the file is empty; it must start with 'accounts:'")
     problems: list[Problem] = []
     if not isinstance(root, yaml.MappingNode):
         raise Invalid([Problem(path, line_of(root), "the file must start with 'accounts:'")])

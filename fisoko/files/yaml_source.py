@@ -114,6 +114,14 @@ def compose(text: str, path: str) -> yaml.Node | None:
         raise Invalid([Problem(path, 1, f"YAML error: {exc}")]) from None
 
 
+def document(data: bytes, path: str, empty: str = "the file is empty") -> yaml.Node:
+    """The node tree of a hand-edited file's bytes; an empty file is a Problem on line 1."""
+    root = compose(decode(data, path), path)
+    if root is None:
+        raise Invalid([Problem(path, 1, empty)])
+    return root
+
+
 def _error_line(exc: yaml.MarkedYAMLError, text: str) -> int:
     """The line to blame: where the problem is, or where its construct began when the problem
     is only that the file ended (an unclosed quote or bracket)."""

@@ -21,9 +21,8 @@ from fisoko.files.yaml_source import (
     Problem,
     as_date,
     as_text,
-    compose,
-    decode,
     describe,
+    document,
     line_of,
     mapping_items,
     read_source,
@@ -315,9 +314,7 @@ def _sample_step(r: ContentReader, node: yaml.Node, guides: dict) -> str | None:
 
 def parse_content(data: bytes, path: str) -> NikoContent:
     """Validate the bytes of a content file; raise Invalid listing every problem."""
-    root = compose(decode(data, path), path)
-    if root is None:
-        raise Invalid([Problem(path, 1, "the file is empty")])
+    root = document(data, path)
     r = ContentReader(path)
     top = r.fields(
         root,

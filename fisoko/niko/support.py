@@ -14,7 +14,7 @@ import yaml
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
 
-from fisoko.files.yaml_source import Invalid, Problem, compose, decode
+from fisoko.files.yaml_source import Invalid, Problem, document
 from fisoko.niko.content import ROLE_KEYS, ContentReader, paragraphs
 from fisoko.web.downloads import no_store
 
@@ -84,9 +84,7 @@ class _SupportReader(ContentReader):
 
 def parse_support(data: bytes, path: str) -> SupportContent:
     """Validate the bytes of a support file; raise Invalid listing every problem."""
-    root = compose(decode(data, path), path)
-    if root is None:
-        raise Invalid([Problem(path, 1, "the file is empty")])
+    root = document(data, path)
     r = _SupportReader(path)
     top = r.fields(root, "support", TOP_KEYS)
     if top is None or len(top) < len(TOP_KEYS):
