@@ -193,3 +193,11 @@ def replace_failing(times: int, winerror: int = 32):
 
     replace.calls = 0
     return replace
+
+
+def app_on(folder: Path, accounts: Path, **settings):
+    """A test app on an accounts file, with its instance folder inside `folder`."""
+    from app import create_app
+
+    config = {"TESTING": True, "ACCOUNTS": str(accounts), "INSTANCE": str(folder / "instance")}
+    return create_app({**config, **settings})

@@ -13,8 +13,7 @@ import time
 import bcrypt
 import pytest
 
-from app import create_app
-from tests.helpers import csrf_token
+from tests.helpers import app_on, csrf_token
 
 ROUNDS = 9
 COST = 8
@@ -31,14 +30,7 @@ def timing_client(tmp_path):
         f"  edu770009:\n    name: Закрыта\n    disabled: true\n    password_hash: {disabled}\n",
         encoding="utf-8",
     )
-    app = create_app(
-        {
-            "TESTING": True,
-            "ACCOUNTS": str(accounts),
-            "INSTANCE": str(tmp_path / "instance"),
-            "THROTTLE_LOGIN_FAILURES": 1000,
-        }
-    )
+    app = app_on(tmp_path, accounts, THROTTLE_LOGIN_FAILURES=1000)
     client = app.test_client()
     return client, csrf_token(client)
 
@@ -77,14 +69,7 @@ def test_an_unknown_login_costs_as_much_as_the_slowest_account(tmp_path):
         lines += [f"  edu77000{number}:", "    name: Школа", f"    password_hash: {hashed}"]
     accounts = tmp_path / "accounts.yaml"
     accounts.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    app = create_app(
-        {
-            "TESTING": True,
-            "ACCOUNTS": str(accounts),
-            "INSTANCE": str(tmp_path / "instance"),
-            "THROTTLE_LOGIN_FAILURES": 1000,
-        }
-    )
+    app = app_on(tmp_path, accounts, THROTTLE_LOGIN_FAILURES=1000)
     client = app.test_client()
     token = csrf_token(client)
     seconds: dict[str, list[float]] = {"slow": [], "unknown": [], "cheap": []}

@@ -21,13 +21,14 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, request
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from fisoko.accounts.store import SCHOOL, current_store
+from fisoko.accounts.store import COORDINATOR, SCHOOL, current_store
 from fisoko.db import get_db
 from fisoko.niko import upload_store
 from fisoko.niko.content import current_content
 from fisoko.niko.upload_store import Upload
+from fisoko.web.access import account_with_role
 from fisoko.web.downloads import content_disposition, no_store
 
 log = logging.getLogger("fisoko")
@@ -155,9 +156,7 @@ bp.after_request(no_store)
 @login_required
 def region_zip():
     """A coordinator's ZIP of the region's school uploads (`?step=<id>` for one step); 404 else."""
-    account = current_user.account
-    if not account.is_coordinator:
-        abort(404)
+    account = account_with_role(COORDINATOR)
     step = request.args.get("step") or None
     if step is not None and current_content().guide(SCHOOL).step(step) is None:
         abort(404)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from flask import (
     Blueprint,
-    abort,
     flash,
     make_response,
     redirect,
@@ -25,13 +24,14 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from fisoko.accounts.store import Account
+from fisoko.accounts.store import SCHOOL, Account
 from fisoko.db import get_db
 from fisoko.login import audit
 from fisoko.niko import clock
 from fisoko.niko.content import current_content
+from fisoko.web.access import account_with_role
 from fisoko.web.downloads import content_disposition, no_store
 
 GRADES = ("8", "10")  # the grades of the study (НИКО-2027: 8 and 10)
@@ -176,13 +176,6 @@ bp = Blueprint("codes", __name__)
 bp.after_request(no_store)
 
 
-def _school_or_404() -> Account:
-    account = current_user.account
-    if account.is_coordinator:
-        abort(404)
-    return account
-
-
 def _page(account: Account, status: int = 200, error: str | None = None, typed=None):
     codes = of_school(get_db(), account.login)
     page = render_template(
@@ -203,14 +196,14 @@ def _page(account: Account, status: int = 200, error: str | None = None, typed=N
 @login_required
 def page():
     """A school's participant codes by class, and the form to issue more; 404 for a coordinator."""
-    return _page(_school_or_404())
+    return _page(account_with_role(SCHOOL))
 
 
 @bp.route("/cabinet/niko/codes", methods=["POST"])
 @login_required
 def issue_codes():
     """Issue codes for a class; 400 with the reason, on the same page, for a bad class or count."""
-    account = _school_or_404()
+    account = account_with_role(SCHOOL)
     typed = {
         "class": request.form.get("class", "")[:20],
         "count": request.form.get("count", "")[:6],
@@ -230,7 +223,7 @@ def issue_codes():
 @login_required
 def codes_csv():
     """The codes as a protocol for Excel, with an empty column for names; 404 for a coordinator."""
-    account = _school_or_404()
+    account = account_with_role(SCHOOL)
     response = make_response(as_csv(of_school(get_db(), account.login)))
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     name = f"niko-codes-{account.login}-{clock.today().isoformat()}.csv"
@@ -242,7 +235,7 @@ def codes_csv():
 @login_required
 def print_slips():
     """Slips to print and cut, one per code, with the class and the study; 404 for a coordinator."""
-    account = _school_or_404()
+    account = account_with_role(SCHOOL)
     return render_template(
         "cabinet/codes_print.html",
         account=account,

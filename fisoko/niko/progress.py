@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from fisoko.accounts.store import SCHOOL, Account, current_store
+from fisoko.accounts.store import COORDINATOR, SCHOOL, Account, current_store
 from fisoko.db import get_db
 from fisoko.niko import clock, sample, upload_store
 from fisoko.niko import codes as participant_codes
 from fisoko.niko.content import Step, current_content
 from fisoko.niko.sample import RegionSample
+from fisoko.web.access import account_with_role
 from fisoko.web.downloads import content_disposition, no_store
 from fisoko.web.errors import render_error
 
@@ -176,9 +177,7 @@ def mark(step: str):
 @login_required
 def progress_csv():
     """The coordinator's table of the region's schools as a CSV file; 404 for a school."""
-    account = current_user.account
-    if not account.is_coordinator:
-        abort(404)
+    account = account_with_role(COORDINATOR)
     name = f"niko-progress-{account.region}-{clock.today().isoformat()}.csv"
     response = make_response(overview_csv(overview(account.region)))
     response.headers["Content-Type"] = "text/csv; charset=utf-8"

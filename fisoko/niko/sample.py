@@ -16,13 +16,14 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from fisoko.accounts.store import SCHOOL, Account, current_store
+from fisoko.accounts.store import COORDINATOR, SCHOOL, Account, current_store
 from fisoko.db import get_db
 from fisoko.login import audit
 from fisoko.niko import clock
 from fisoko.niko.content import current_content
+from fisoko.web.access import account_with_role
 from fisoko.web.downloads import no_store
 from fisoko.web.errors import render_error
 
@@ -177,18 +178,11 @@ bp = Blueprint("sample", __name__)
 bp.after_request(no_store)
 
 
-def _coordinator_or_404() -> Account:
-    account = current_user.account
-    if not account.is_coordinator:
-        abort(404)
-    return account
-
-
 @bp.route("/cabinet/niko/sample/<login>", methods=["POST"])
 @login_required
 def mark(login: str):
     """The region's coordinator marks a school `replace` (with a reason) or `keep`."""
-    coordinator = _coordinator_or_404()
+    coordinator = account_with_role(COORDINATOR)
     school = current_store().get(login)
     if school is None or school.role != SCHOOL or school.region != coordinator.region:
         abort(404)
@@ -216,7 +210,7 @@ def mark(login: str):
 
 
 def _confirmation(on: bool):
-    coordinator = _coordinator_or_404()
+    coordinator = account_with_role(COORDINATOR)
     try:
         check_open(clock.today())
     except Refused as refused:

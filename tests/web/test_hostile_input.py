@@ -9,8 +9,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from app import create_app
-from tests.helpers import PASSWORDS, accounts_yaml, csrf_token
+from tests.helpers import PASSWORDS, accounts_yaml, app_on, csrf_token
 
 WRONG = "Неверный логин или пароль"
 ORIGIN = "http://fisoko.test"
@@ -53,14 +52,8 @@ def app(tmp_path_factory):
     folder = tmp_path_factory.mktemp("hostile")
     accounts = folder / "accounts.yaml"
     accounts.write_text(accounts_yaml(), encoding="utf-8")
-    return create_app(
-        {
-            "TESTING": True,
-            "ACCOUNTS": str(accounts),
-            "INSTANCE": str(folder / "instance"),
-            "THROTTLE_LOGIN_FAILURES": 10_000,
-            "THROTTLE_ADDRESS_FAILURES": 1_000_000,
-        }
+    return app_on(
+        folder, accounts, THROTTLE_LOGIN_FAILURES=10_000, THROTTLE_ADDRESS_FAILURES=1_000_000
     )
 
 

@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from app import create_app
 from fisoko.web import server
 from fisoko.web.security import FORM_LIMIT
-from tests.helpers import AuthActions, Server, csrf_token
+from tests.helpers import AuthActions, Server, app_on, csrf_token
 from tests.niko.test_uploads import form, ids_on_page
 
 ATTACKER = "127.0.0.2"
@@ -189,14 +188,7 @@ def test_trickling_connections_from_one_address_leave_the_server_to_others(live)
 
 def _upload_as_school(tmp_path: Path, accounts_file: Path, size: int) -> tuple[str, str, bytes]:
     """Store one upload through the app in-process; its id, a session cookie and its bytes."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "ACCOUNTS": str(accounts_file),
-            "INSTANCE": str(tmp_path / "instance"),
-            "MAX_UPLOAD_MB": 40,
-        }
-    )
+    app = app_on(tmp_path, accounts_file, MAX_UPLOAD_MB=40)
     client = app.test_client()
     assert AuthActions(client).login("edu770001").status_code == 302
     data = bytes(range(256)) * (size // 256)
