@@ -376,3 +376,17 @@ def test_niko_tab_prints_schedule_and_steps_without_navigation(page):
     page.set_viewport_size({"width": 718, "height": 1000})  # A4 minus the page margins, in px
     scroll, client = no_horizontal_scroll(page)
     assert scroll <= client
+
+
+def test_folds_open_for_printing_and_close_after(page):
+    """Browsers before ::details-content (Yandex.Browser 21) need the script to print folds."""
+    log_in(page, "edu770001")
+    page.wait_for_url("**/cabinet")
+    page.goto("/cabinet/niko")
+    closed = "document.querySelectorAll('details.fold:not([open])').length"
+    before = page.evaluate(closed)
+    assert before >= 2
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    assert page.evaluate(closed) == 0
+    page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    assert page.evaluate(closed) == before

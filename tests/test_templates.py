@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-INLINE = re.compile(r"<script|<style|\sstyle\s*=|\son[a-z]+\s*=|javascript:", re.IGNORECASE)
+INLINE = re.compile(
+    r"<script(?![^>]*\ssrc=)|<style|\sstyle\s*=|\son[a-z]+\s*=|javascript:", re.IGNORECASE
+)
+SCRIPT_RE = re.compile(r"<script[^>]*>(.*?)</script>", re.IGNORECASE | re.DOTALL)
 TITLE_RE = re.compile(r"<title>([^<]*)</title>")
 
 
@@ -23,6 +26,19 @@ def test_templates_have_no_inline_script_or_style(path):
 def test_static_files_are_all_local():
     css = (TEMPLATES.parent / "static" / "css" / "style.css").read_text(encoding="utf-8")
     assert "@import" not in css and "http" not in css and "//" not in css.replace("/*", "")
+    for script in (TEMPLATES.parent / "static").rglob("*.js"):
+        code = script.read_text(encoding="utf-8")
+        assert "http" not in code and "import" not in code and "fetch(" not in code, script.name
+
+
+@pytest.mark.parametrize(
+    "path", sorted(TEMPLATES.rglob("*.html")), ids=lambda p: p.relative_to(TEMPLATES).as_posix()
+)
+def test_scripts_are_empty_tags_loading_our_static_files(path):
+    text = path.read_text(encoding="utf-8")
+    for tag in re.findall(r"<script[^>]*>", text, re.IGNORECASE):
+        assert "src=\"{{ url_for('static', filename='js/" in tag, tag
+    assert all(body.strip() == "" for body in SCRIPT_RE.findall(text))
 
 
 @pytest.mark.parametrize(
