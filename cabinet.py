@@ -70,6 +70,8 @@ def home():
         feed=news.feed(account),
         agenda=_home_agenda(account, today),
         sample_state=None if account.is_coordinator else sample.school_state(account),
+        region_sample=sample.kept_region(account.region) if account.is_coordinator else None,
+        sample_deadline=sample.deadline(),
     )
 
 

@@ -292,3 +292,19 @@ def test_a_change_by_another_process_reaches_the_school_within_the_keep_time(
     assert "ещё не подтвердил" in status_box(school, "/cabinet")  # kept for a moment
     monkeypatch.setattr(sample, "KEEP_SECONDS", 0)
     assert "sample-status--confirmed" in status_box(school, "/cabinet")
+
+
+def test_the_coordinators_home_says_where_the_sample_stands(login_as, app):
+    app.config["TODAY"] = dt.date(2026, 12, 1)
+    coordinator, school = login_as("niko__77"), login_as("edu770001")
+    home = coordinator.get("/cabinet").get_data(as_text=True)
+    assert "Выборка региона 77 не подтверждена." in home
+    assert "Подтвердите её до 11.12.2026." in home
+    assert 'href="/cabinet/niko#sample"' in home
+    replace(coordinator)
+    post(coordinator, "/cabinet/niko/sample/confirm")
+    home = coordinator.get("/cabinet").get_data(as_text=True)
+    assert "Выборка региона 77 подтверждена" in home and "на замену: 1" in home
+    other = login_as("niko__78").get("/cabinet").get_data(as_text=True)
+    assert "Выборка региона 78 не подтверждена." in other
+    assert "Выборка региона" not in school.get("/cabinet").get_data(as_text=True)
