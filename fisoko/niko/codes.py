@@ -32,7 +32,7 @@ from fisoko.login import audit
 from fisoko.niko import clock
 from fisoko.niko.content import current_content
 from fisoko.web.access import account_with_role
-from fisoko.web.downloads import content_disposition, no_store
+from fisoko.web.downloads import csv_attachment, no_store
 
 GRADES = ("8", "10")  # the grades of the study (НИКО-2027: 8 and 10)
 MAX_PER_CLASS = 40
@@ -224,11 +224,8 @@ def issue_codes():
 def codes_csv():
     """The codes as a protocol for Excel, with an empty column for names; 404 for a coordinator."""
     account = account_with_role(SCHOOL)
-    response = make_response(as_csv(of_school(get_db(), account.login)))
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
     name = f"niko-codes-{account.login}-{clock.today().isoformat()}.csv"
-    response.headers["Content-Disposition"] = content_disposition(name)
-    return response
+    return csv_attachment(as_csv(of_school(get_db(), account.login)), name)
 
 
 @bp.route("/cabinet/niko/codes/print")

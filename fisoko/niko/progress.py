@@ -10,7 +10,7 @@ import csv
 import io
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, make_response, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from fisoko.accounts.store import COORDINATOR, SCHOOL, Account, current_store
@@ -20,7 +20,7 @@ from fisoko.niko import codes as participant_codes
 from fisoko.niko.content import Step, current_content
 from fisoko.niko.sample import RegionSample
 from fisoko.web.access import account_with_role
-from fisoko.web.downloads import content_disposition, no_store
+from fisoko.web.downloads import csv_attachment, no_store
 from fisoko.web.errors import render_error
 
 bp = Blueprint("progress", __name__)
@@ -179,7 +179,4 @@ def progress_csv():
     """The coordinator's table of the region's schools as a CSV file; 404 for a school."""
     account = account_with_role(COORDINATOR)
     name = f"niko-progress-{account.region}-{clock.today().isoformat()}.csv"
-    response = make_response(overview_csv(overview(account.region)))
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = content_disposition(name)
-    return response
+    return csv_attachment(overview_csv(overview(account.region)), name)

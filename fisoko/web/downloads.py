@@ -16,7 +16,7 @@ import unicodedata
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import request, send_file
+from flask import Response, request, send_file
 
 # RFC 5987 attr-char: letters and digits (which quote() keeps) plus these.
 ATTR_CHARS = "!#$&+-.^_`|~"
@@ -44,6 +44,13 @@ def content_disposition(name: str) -> str:
         f'attachment; filename="{ascii_fallback(name)}"; '
         f"filename*=UTF-8''{quote(name, safe=ATTR_CHARS)}"
     )
+
+
+def csv_attachment(text: str, name: str) -> Response:
+    """A CSV made by the app (Excel's UTF-8 with BOM, `;`), sent for download under `name`."""
+    response = Response(text, content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = content_disposition(name)
+    return response
 
 
 def attachment(path: Path, name: str, content_type: str):
