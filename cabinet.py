@@ -29,15 +29,13 @@ from fisoko.web import fragments
 from fisoko.web.downloads import no_store
 
 bp = Blueprint("cabinet", __name__)
+bp.after_request(no_store)
 
 
 @bp.app_template_filter("ru_date")
 def ru_date(value: dt.date) -> str:
     """A date as ДД.ММ.ГГГГ, the way Russian documents write it."""
     return value.strftime("%d.%m.%Y")
-
-
-bp.after_request(no_store)
 
 
 @bp.app_template_filter("days_left")
