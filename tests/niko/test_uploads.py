@@ -428,16 +428,25 @@ def test_a_failing_record_removes_the_file(app, tmp_path):
         conn.close()
 
 
-def test_a_disk_failure_over_http_is_a_russian_500_and_leaves_nothing(login_as, app, monkeypatch):
+@pytest.mark.parametrize(
+    "error, status, words",
+    [
+        (28, 507, "На диске сервера закончилось место"),  # ENOSPC: retrying will not help
+        (5, 500, "Не удалось сохранить файл"),  # EIO: another failure, worth one more try
+    ],
+)
+def test_a_disk_failure_over_http_is_russian_and_leaves_nothing(
+    login_as, app, monkeypatch, error, status, words
+):
     school = login_as("edu770001")
 
-    def full(fd):
-        raise OSError(28, "No space left on device")
+    def failing(fd):
+        raise OSError(error, os.strerror(error))
 
-    monkeypatch.setattr(upload_store.os, "fsync", full)
+    monkeypatch.setattr(upload_store.os, "fsync", failing)
     response = send(school)
-    assert response.status_code == 500
-    assert "Не удалось сохранить файл" in response.get_data(as_text=True)
+    assert response.status_code == status
+    assert words in response.get_data(as_text=True)
     assert records(app) == [] and files_in(app) == []
 
 
