@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import sqlite3
+import tempfile
 import threading
+from pathlib import Path
 
 log = logging.getLogger("fisoko")
 
@@ -65,3 +68,19 @@ def cleared() -> None:
 
 def is_full() -> bool:
     return _state["full"]
+
+
+def read_only_line(folder: str | os.PathLike, error: BaseException) -> str:
+    """The one Russian line that ends a start in a folder the server cannot write to."""
+    return (
+        f"Папка данных {folder} недоступна для записи ({error}): сервер не сможет сохранять "
+        "файлы, коды и выходы из кабинета. Разрешите запись в эту папку или укажите другую "
+        "(переменная FISOKO_INSTANCE, см. docs/settings.md)."
+    )
+
+
+def probe(folder: Path) -> None:
+    """Create and remove a file in `folder`; raise the OSError a read-only folder gives."""
+    fd, name = tempfile.mkstemp(prefix=".write-probe-", dir=folder)
+    os.close(fd)
+    os.unlink(name)
