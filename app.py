@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import logging
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import cabinet
 from fisoko import console, db, settings
 from fisoko.accounts import cli as accounts_cli
 from fisoko.accounts import store as accounts
-from fisoko.files import watcher
+from fisoko.files import disk_full, watcher
 from fisoko.files.private import private_folder
 from fisoko.files.yaml_source import Invalid
 from fisoko.login import audit, lanes, throttle
@@ -89,6 +90,7 @@ def _configure(app: Flask, config: dict | None) -> None:
     try:
         settings.normalize(app.config)
         private_folder(Path(app.instance_path))
+        disk_full.probe(Path(app.instance_path))
         if not app.config.get("SECRET_KEY"):
             app.config["SECRET_KEY"] = settings.load_or_create_secret(Path(app.instance_path))
         audit.init_app(app)
@@ -97,7 +99,7 @@ def _configure(app: Flask, config: dict | None) -> None:
     except settings.ConfigError as exc:
         _fail([f"Configuration error: {exc}"])
     except OSError as exc:
-        _fail([f"Cannot use the instance folder {app.instance_path}: {exc}"])
+        _fail([disk_full.read_only_line(app.instance_path, exc)])
     app.permanent_session_lifetime = dt.timedelta(minutes=app.config["SESSION_MINUTES"])
 
 
@@ -130,7 +132,10 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(settings.instance_dir(config)))
     _configure(app, config)
     _load_data(app)
-    db.init_app(app)
+    try:
+        db.init_app(app)
+    except (OSError, sqlite3.Error) as exc:
+        _fail([disk_full.read_only_line(app.instance_path, exc)])
     _init_sessions(app)
     _init_web(app)
     app.cli.add_command(accounts_cli.group)

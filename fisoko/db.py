@@ -161,8 +161,12 @@ def init_app(app: Flask) -> None:
         if warning:
             log.warning("%s", warning)
         migrate(conn)
-    finally:
+    except BaseException:
         conn.close()
+        raise
+    # Held open for the app's life: while one connection is open, SQLite keeps the -wal and -shm
+    # files, so a request thread that connects later needs no new file, even on a full disk.
+    app.extensions["fisoko.db_anchor"] = conn
     for part in ("", "-wal", "-shm"):  # SQLite gives later -wal/-shm files the database's mode
         if Path(path + part).exists():
             private_file(Path(path + part))

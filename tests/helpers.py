@@ -201,3 +201,29 @@ def app_on(folder: Path, accounts: Path, **settings):
 
     config = {"TESTING": True, "ACCOUNTS": str(accounts), "INSTANCE": str(folder / "instance")}
     return create_app({**config, **settings})
+
+
+WRITER_SCRIPT = """
+import sys
+from pathlib import Path
+from fisoko.files import writer_lock
+print(writer_lock.hold(Path(sys.argv[1])), flush=True)
+sys.stdin.read()
+"""
+
+
+def writer_process(folder: Path) -> tuple[subprocess.Popen, str]:
+    """Another process holding its writer lock in `folder` (files/writer_lock.py); its token."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", WRITER_SCRIPT, str(folder)],
+        cwd=BASE_DIR,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return process, process.stdout.readline().strip()
+
+
+def kill_writer(process: subprocess.Popen) -> None:
+    process.kill()
+    process.communicate(timeout=10)  # waits and closes the pipes

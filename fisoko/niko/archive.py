@@ -25,6 +25,7 @@ from flask_login import login_required
 
 from fisoko.accounts.store import COORDINATOR, SCHOOL, current_store
 from fisoko.db import get_db
+from fisoko.files.device_names import is_device_name
 from fisoko.niko import upload_store
 from fisoko.niko.content import current_content
 from fisoko.niko.upload_store import Upload
@@ -35,7 +36,7 @@ log = logging.getLogger("fisoko")
 CHUNK = 256 * 1024
 MAX_PART = 120
 UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
-RESERVED = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?", re.IGNORECASE)
+
 # Formats that are already compressed gain nothing from deflate; the rest (csv, doc, xls) do.
 DEFLATE = frozenset({"csv", "doc", "xls"})
 
@@ -49,7 +50,7 @@ def safe_part(text: str, limit: int = MAX_PART) -> str:
         keep = dot + ext if dot and len(ext) <= 10 else ""
         name = name[: limit - len(keep)].rstrip() + keep
     name = name.rstrip(". ") or "_"
-    return "_" + name if RESERVED.fullmatch(name) else name
+    return "_" + name if is_device_name(name) else name
 
 
 def unique(name: str, taken: set[str]) -> str:

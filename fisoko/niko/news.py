@@ -8,10 +8,12 @@ restart, and fixing a typo in a text does not make it new again.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 
 from fisoko.accounts.store import Account
 from fisoko.db import get_db
+from fisoko.files import disk_full
 from fisoko.niko import clock
 from fisoko.niko.content import current_content
 from fisoko.niko.publications import Publication
@@ -63,12 +65,21 @@ def feed(account: Account) -> Feed:
 
 
 def mark_seen(account: Account, shown: Feed) -> None:
-    """Remember that the account has seen every publication of the feed."""
+    """Remember that the account has seen every publication of the feed.
+
+    Best effort: on a full disk the page is still shown and the items stay new until a later visit.
+    """
     fresh = [item.publication.key for item in shown.items if item.new]
     if not fresh:
         return
     now = clock.now_utc()
-    get_db().executemany(
-        "INSERT OR IGNORE INTO publications_seen (login, publication, seen_at) VALUES (?, ?, ?)",
-        [(account.login, key, now) for key in fresh],
-    )
+    try:
+        get_db().executemany(
+            "INSERT OR IGNORE INTO publications_seen (login, publication, seen_at)"
+            " VALUES (?, ?, ?)",
+            [(account.login, key, now) for key in fresh],
+        )
+    except sqlite3.Error as error:
+        if not disk_full.is_disk_full(error):
+            raise
+        disk_full.noticed(error)

@@ -1,12 +1,14 @@
 """Uploaded files: kept under generated names in the instance folder, described in SQLite.
 
 Crash safety comes from the order of the steps. Saving: (1) the bytes go to a temporary file
-`.part-<id>` and are fsynced; (2) it is renamed to its final name `<id>` and the folder is fsynced;
-(3) only then is the record inserted. A record therefore always points at a complete, durable file.
+`.part-<writer token>-<id>` and are fsynced; (2) it is renamed to its final name `<id>` and the
+folder is fsynced; (3) only then is the record inserted. A record therefore always points at a
+complete, durable file.
 A crash before (3) can leave only a file without a record; deleting removes the record first and
 the file second, so a crash there too leaves only a file without a record. Such leftovers are
-removed by `sweep` at start-up, once they are older than `SWEEP_AFTER` (so that a second process on
-the same folder, such as the `flask` command, never takes a file that is being saved right now).
+removed by `sweep` at start-up: a temporary file as soon as its writer is dead (told by an OS lock
+the writer holds, files/writer_lock.py, so another live process on the same folder keeps its file
+being saved right now), a complete file without a record once it is older than `SWEEP_AFTER`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from fisoko.files import writer_lock
 from fisoko.files.atomic_file import discard, replace_with_retry, sync_folder
 from fisoko.files.private import create_private, private_folder
 from fisoko.niko import quota as quotas
@@ -147,7 +150,8 @@ def save(
         _refuse_over(conn, owner, quota, 0)
     private_folder(folder)
     upload_id = new_id()
-    temp, final = folder / f"{TEMP_PREFIX}{upload_id}", folder / upload_id
+    token = writer_lock.hold(folder)
+    temp, final = folder / f"{TEMP_PREFIX}{token}-{upload_id}", folder / upload_id
     try:
         size = _write(stream, temp, limit)
         if size == 0:
@@ -257,8 +261,17 @@ def path_of(folder: Path, upload: Upload) -> Path:
     return folder / upload.id
 
 
+def _temp_is_dead(folder: Path, name: str, cutoff: float, entry: Path) -> bool:
+    """A temporary file is a dead writer's when its writer's lock can be taken (writer_lock.py);
+    a name without a writer's token (from before tokens) only once it is old."""
+    token = name[len(TEMP_PREFIX) :].split("-", 1)[0]
+    if writer_lock.TOKEN_RE.fullmatch(token):
+        return writer_lock.is_dead(folder, token)
+    return entry.stat().st_mtime < cutoff
+
+
 def sweep(conn: sqlite3.Connection, folder: Path, older_than: float = SWEEP_AFTER) -> int:
-    """Remove temporary files and files without a record left by a crash; how many went."""
+    """Remove half-written files of dead writers and old files without a record; how many went."""
     if not folder.is_dir():
         return 0
     known = {row[0] for row in conn.execute("SELECT id FROM uploads")}
@@ -266,11 +279,18 @@ def sweep(conn: sqlite3.Connection, folder: Path, older_than: float = SWEEP_AFTE
     removed = 0
     for entry in folder.iterdir():
         name = entry.name
-        leftover = name.startswith(TEMP_PREFIX) or (
-            ID_RE.fullmatch(name) is not None and name not in known
-        )
         try:
-            if leftover and entry.is_file() and entry.stat().st_mtime < cutoff:
+            if not entry.is_file():
+                continue
+            if name.startswith(TEMP_PREFIX):
+                leftover = _temp_is_dead(folder, name, cutoff, entry)
+            else:  # a file renamed into place moments before its record is inserted
+                leftover = (
+                    ID_RE.fullmatch(name) is not None
+                    and name not in known
+                    and entry.stat().st_mtime < cutoff
+                )
+            if leftover:
                 entry.unlink()
                 removed += 1
         except OSError as exc:

@@ -18,6 +18,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from fisoko.accounts.store import SCHOOL, Account, current_store
 from fisoko.db import connect, get_db
+from fisoko.files import disk_full
 from fisoko.niko import clock, progress, quota, upload_store
 from fisoko.niko.content import RoleGuide, Step, current_content
 from fisoko.niko.upload_store import Refused, Upload
@@ -193,7 +194,10 @@ def upload():
         )
     except Refused as refused:
         return render_error(refused.status, refused.message)
-    except (OSError, sqlite3.Error):
+    except (OSError, sqlite3.Error) as error:
+        if disk_full.is_disk_full(error):
+            disk_full.noticed(error)
+            return render_error(disk_full.STATUS, disk_full.MESSAGE)
         log.exception("uploads: could not store a file of %s", account.login)
         return render_error(500, "Не удалось сохранить файл. Попробуйте ещё раз позже.")
     progress.touch(account)

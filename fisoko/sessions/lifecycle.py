@@ -4,19 +4,27 @@ The session cookie is signed and carries its own idle timeout (Flask checks the 
 so the server keeps only the ids of sessions ended by logout, and only until a copy of their
 cookie would have expired anyway. Whether a session is revoked is asked of the database only
 after a logout anywhere (see logout_stamp.py).
+
+Logout fails closed: when the revocation cannot be written (a full disk, a read-only folder), the
+id is kept in this process's memory, refused by every thread from then on, and written at the next
+logout that the disk allows. The cookie is cleared either way.
 """
 
 from __future__ import annotations
 
 import secrets
+import sqlite3
+import threading
 import time
 
 from flask import Flask, current_app, session
 
 from fisoko.db import get_db
+from fisoko.files import disk_full
 from fisoko.sessions.logout_stamp import LogoutStamp
 
 SID_KEY = "sid"
+PENDING_KEY = "fisoko.pending_revocations"
 
 
 def _lifetime() -> float:
@@ -30,6 +38,35 @@ def _stamp() -> LogoutStamp:
 def init_app(app: Flask) -> None:
     """Map the logout stamp beside the database (after db.init_app)."""
     app.extensions["fisoko.logout_stamp"] = LogoutStamp(str(app.config["DATABASE"]) + ".logouts")
+    app.extensions[PENDING_KEY] = PendingRevocations()
+
+
+class PendingRevocations:
+    """Session ids ended by a logout the disk could not record yet, with their expiry times."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def __contains__(self, sid: str) -> bool:
+        return sid in self._ids
+
+    def add(self, sid: str, expires_at: float) -> None:
+        with self._lock:
+            self._ids[sid] = expires_at
+
+    def items(self) -> list[tuple[str, float]]:
+        with self._lock:
+            return list(self._ids.items())
+
+    def written(self, sids: list[str]) -> None:
+        with self._lock:
+            for sid in sids:
+                self._ids.pop(sid, None)
+
+
+def _pending() -> PendingRevocations:
+    return current_app.extensions[PENDING_KEY]
 
 
 def start() -> None:
@@ -49,7 +86,7 @@ def start() -> None:
 def is_active() -> bool:
     """Whether the current session has an id that was not ended by logout."""
     sid = session.get(SID_KEY)
-    if not isinstance(sid, str):
+    if not isinstance(sid, str) or sid in _pending():
         return False
     stamp = _stamp()
     known = stamp.known_active(stamp.read())
@@ -63,15 +100,30 @@ def is_active() -> bool:
 
 
 def end() -> None:
-    """Record the current session as ended, forget expired records, and clear the cookie."""
+    """Record the current session as ended, forget expired records, and clear the cookie.
+
+    On a full disk the id stays refused in memory (see the module docstring); the logout itself
+    succeeds, since the session has ended for this server either way.
+    """
     sid = session.get(SID_KEY)
-    if isinstance(sid, str):
-        now = time.time()
-        db = get_db()
-        db.execute("DELETE FROM revoked_sessions WHERE expires_at < ?", (now,))
-        db.execute(
-            "INSERT OR REPLACE INTO revoked_sessions (sid, expires_at) VALUES (?, ?)",
-            (sid, now + _lifetime()),
-        )
-        _stamp().changed()
     session.clear()
+    if not isinstance(sid, str):
+        return
+    now = time.time()
+    pending = _pending()
+    pending.add(sid, now + _lifetime())
+    snapshot = pending.items()
+    db = get_db()
+    try:
+        db.execute("DELETE FROM revoked_sessions WHERE expires_at < ?", (now,))
+        db.executemany(
+            "INSERT OR REPLACE INTO revoked_sessions (sid, expires_at) VALUES (?, ?)",
+            [(s, expires) for s, expires in snapshot if expires > now],
+        )
+    except sqlite3.Error as error:
+        if not disk_full.is_disk_full(error):
+            raise
+        disk_full.noticed(error)
+        return
+    pending.written([s for s, _ in snapshot])
+    _stamp().changed()

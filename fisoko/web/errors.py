@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
-from flask import Flask, make_response, render_template
+from flask import Flask, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from fisoko.files import disk_full
 
 log = logging.getLogger("fisoko")
 
@@ -17,6 +20,7 @@ MESSAGES: dict[int, tuple[str, str]] = {
     405: ("Действие недоступно", "Эта страница не поддерживает такое действие."),
     413: ("Слишком большой запрос", "Отправленные данные превышают допустимый размер."),
     429: ("Слишком много попыток", "Подождите немного и попробуйте снова."),
+    507: ("Нет места на диске", disk_full.MESSAGE),
     500: ("Внутренняя ошибка", "Произошла ошибка на сервере. Попробуйте ещё раз позже."),
 }
 CSRF_MESSAGE = (
@@ -48,7 +52,24 @@ def _unhandled(error: Exception):
     return render_error(500)
 
 
+def _write_failed(error: Exception):
+    """A full disk answers 507 with its own message (logged once); anything else is a 500."""
+    if disk_full.is_disk_full(error):
+        disk_full.noticed(error)
+        return render_error(disk_full.STATUS)
+    return _unhandled(error)
+
+
+def _write_succeeded(response):
+    if disk_full.is_full() and request.method == "POST" and response.status_code < 400:
+        disk_full.cleared()
+    return response
+
+
 def init_app(app: Flask) -> None:
+    app.after_request(_write_succeeded)
+    app.register_error_handler(OSError, _write_failed)
+    app.register_error_handler(sqlite3.Error, _write_failed)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _unhandled)

@@ -8,8 +8,10 @@ connection limit, channel timeout, body size) three small extensions of waitress
   waitress alone reads (and spools to disk) any body under one global limit before the app sees it.
 - waitress's own error answers (400, 413, 431, 501 ...) are a Russian HTML page with the app's
   security headers instead of English plain text.
-- One client address may hold at most CONNECTIONS_PER_ADDRESS connections; a further one gets a
-  short 503 and is closed. Without this, one machine trickling bytes into 100 connections kept
+- One client address may hold at most CONNECTIONS_PER_ADDRESS connections: at the cap its oldest
+  idle keep-alive connection is closed to make room, and only when none is idle does a further one
+  get a short 503 and get closed, so a class of browsers behind one address loads its pages.
+  Without this cap, one machine trickling bytes into 100 connections kept
   everybody else out. Behind a reverse proxy every connection comes from the proxy, so the cap is
   off when FISOKO_TRUSTED_PROXIES is set: the proxy limits per client (see docs/security.md).
 
@@ -111,12 +113,34 @@ class GuardedChannel(HTTPChannel):
     parser_class = RouteLimitedParser
 
 
-def _connections_from(socket_map: dict, host: str) -> int:
-    return sum(
-        1
+def _channels_from(socket_map: dict, host: str) -> list[HTTPChannel]:
+    return [
+        channel
         for channel in list(socket_map.values())
         if isinstance(channel, HTTPChannel) and channel.addr and channel.addr[0] == host
+    ]
+
+
+def _is_idle(channel: HTTPChannel) -> bool:
+    """A keep-alive connection waiting for its next request: nothing read, running or unsent."""
+    return (
+        channel.connected
+        and not channel.requests
+        and channel.request is None
+        and not channel.total_outbufs_len
     )
+
+
+def close_oldest_idle(channels: list[HTTPChannel]) -> bool:
+    """Close the connection idle the longest among `channels`; whether there was one.
+
+    Runs in waitress's event loop thread (at accept), where no task of an idle channel runs.
+    """
+    idle = [channel for channel in channels if _is_idle(channel)]
+    if not idle:
+        return False
+    min(idle, key=lambda channel: channel.last_activity).handle_close()
+    return True
 
 
 def _busy_answer() -> bytes:
@@ -133,7 +157,9 @@ def _busy_answer() -> bytes:
 
 
 def channel_factory(channel: type[HTTPChannel], per_address: int) -> Callable:
-    """Make channels, refusing a connection from an address that holds `per_address` already.
+    """Make channels; an address holding `per_address` connections first loses its oldest idle
+    keep-alive one (a browser opens a new connection rather than reuse one it keeps), and only
+    when none of its connections is idle is the new one refused.
 
     waitress accepts in its event loop thread, which is also the only one that adds channels to
     the socket map, so the count cannot race with another accept.
@@ -142,14 +168,16 @@ def channel_factory(channel: type[HTTPChannel], per_address: int) -> Callable:
 
     def make(server, conn, addr, adj, map=None):
         host = addr[0] if isinstance(addr, tuple) and addr else None
-        if per_address and host is not None and _connections_from(map, host) >= per_address:
-            try:
-                conn.setblocking(False)
-                conn.send(answer)
-            except OSError:
-                pass
-            conn.close()
-            return None
+        if per_address and host is not None:
+            held = _channels_from(map, host)
+            if len(held) >= per_address and not close_oldest_idle(held):
+                try:
+                    conn.setblocking(False)
+                    conn.send(answer)
+                except OSError:
+                    pass
+                conn.close()
+                return None
         return channel(server, conn, addr, adj, map=map)
 
     return make

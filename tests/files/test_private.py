@@ -23,8 +23,8 @@ def test_the_instance_folder_and_its_files_are_owner_only(app, login_as):
     instance = Path(app.instance_path)
     assert mode(instance) == 0o700
     assert mode(instance / "uploads") == 0o700
-    (upload,) = (instance / "uploads").iterdir()
-    assert mode(upload) == 0o600
+    files = list((instance / "uploads").iterdir())  # the upload and its writer's lock
+    assert len(files) == 2 and all(mode(file) == 0o600 for file in files)
     database = Path(app.config["DATABASE"])
     assert mode(database) == 0o600
     for extra in (Path(f"{database}-wal"), Path(f"{database}-shm")):

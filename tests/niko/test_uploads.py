@@ -18,9 +18,10 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from app import create_app
+from fisoko.files import writer_lock
 from fisoko.niko import upload_store
 from fisoko.niko.content import RoleGuide
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, kill_writer, writer_process
 
 UPLOAD_LINK_RE = re.compile(r'href="/cabinet/niko/uploads/([0-9a-f]{32})"')
 CYRILLIC = "Форма сбора результатов №1 «8 класс».xlsx"
@@ -53,7 +54,9 @@ def ids_on_page(client) -> list[str]:
 
 def files_in(app) -> list[str]:
     folder = Path(app.instance_path) / "uploads"
-    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+    if not folder.exists():
+        return []
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith(writer_lock.PREFIX))
 
 
 def records(app) -> list[sqlite3.Row]:
@@ -407,7 +410,7 @@ def test_a_failure_mid_upload_leaves_no_file_and_no_record(app, tmp_path):
     try:
         with pytest.raises(OSError):
             save(conn, folder, BrokenStream())
-        assert list(folder.iterdir()) == []
+        assert [p.name for p in folder.iterdir()] == [f".writer-{writer_lock.TOKEN}.lock"]
         assert conn.execute("SELECT COUNT(*) FROM uploads").fetchone()[0] == 0
     finally:
         conn.close()
@@ -423,21 +426,30 @@ def test_a_failing_record_removes_the_file(app, tmp_path):
     try:
         with pytest.raises(sqlite3.DatabaseError):
             save(conn, folder, io.BytesIO(b"%PDF"))
-        assert list(folder.iterdir()) == []
+        assert [p.name for p in folder.iterdir()] == [f".writer-{writer_lock.TOKEN}.lock"]
     finally:
         conn.close()
 
 
-def test_a_disk_failure_over_http_is_a_russian_500_and_leaves_nothing(login_as, app, monkeypatch):
+@pytest.mark.parametrize(
+    "error, status, words",
+    [
+        (28, 507, "На диске сервера закончилось место"),  # ENOSPC: retrying will not help
+        (5, 500, "Не удалось сохранить файл"),  # EIO: another failure, worth one more try
+    ],
+)
+def test_a_disk_failure_over_http_is_russian_and_leaves_nothing(
+    login_as, app, monkeypatch, error, status, words
+):
     school = login_as("edu770001")
 
-    def full(fd):
-        raise OSError(28, "No space left on device")
+    def failing(fd):
+        raise OSError(error, os.strerror(error))
 
-    monkeypatch.setattr(upload_store.os, "fsync", full)
+    monkeypatch.setattr(upload_store.os, "fsync", failing)
     response = send(school)
-    assert response.status_code == 500
-    assert "Не удалось сохранить файл" in response.get_data(as_text=True)
+    assert response.status_code == status
+    assert words in response.get_data(as_text=True)
     assert records(app) == [] and files_in(app) == []
 
 
@@ -468,6 +480,24 @@ def test_start_up_sweeps_what_a_crash_left(app, app_config):
     create_app(app_config)
     left = {p.name for p in folder.iterdir()}
     assert left == {names["kept"], names["fresh"], names["other"]}
+
+
+def test_start_up_removes_a_killed_writers_fresh_part_and_keeps_a_live_ones(app, app_config):
+    """Not by age: a fresh half-written file of a dead process goes, one being written stays."""
+    folder = Path(app.instance_path) / "uploads"
+    folder.mkdir()
+    dead, dead_token = writer_process(folder)
+    kill_writer(dead)
+    live, live_token = writer_process(folder)
+    try:
+        dead_part = folder / f"{upload_store.TEMP_PREFIX}{dead_token}-{upload_store.new_id()}"
+        live_part = folder / f"{upload_store.TEMP_PREFIX}{live_token}-{upload_store.new_id()}"
+        dead_part.write_bytes(b"half")
+        live_part.write_bytes(b"half")
+        create_app(app_config)
+        assert not dead_part.exists() and live_part.exists()
+    finally:
+        kill_writer(live)
 
 
 def test_uploads_survive_a_restart(login_as, app, app_config):

@@ -286,3 +286,46 @@ def test_a_login_flood_on_one_lane_is_shed_and_pages_stay_prompt(tmp_path, accou
     assert "Сейчас входят очень многие." in shed[0][2]
     assert any(status == 200 for status, _, _ in answers)  # logins are still served
     assert max(waits) < PROMPT, waits
+
+
+@pytest.mark.slow
+def test_a_class_behind_one_address_loads_the_login_page_without_a_failure(live):
+    """30 browsers x 3 keep-alive connections from one address, over a cap of 5 per address:
+    the oldest idle connections make room, so no page load fails."""
+    source = attacker_address()
+    kept, failures = [], []
+    try:
+        for browser in range(30):
+            for path in ("/login", "/static/css/style.css", "/login"):
+                conn = http.client.HTTPConnection(
+                    "127.0.0.1", live.port, timeout=5, source_address=(source, 0)
+                )
+                try:
+                    conn.request("GET", path)
+                    response = conn.getresponse()
+                    response.read()
+                    if response.status != 200:
+                        failures.append((browser, path, response.status))
+                except OSError as error:
+                    failures.append((browser, path, repr(error)))
+                kept.append(conn)  # left open, as a browser keeps it alive
+    finally:
+        for conn in kept:
+            conn.close()
+    assert failures == []
+
+
+def test_the_oldest_idle_connection_is_closed_first():
+    class Channel:
+        def __init__(self, last_activity, busy=False):
+            self.connected, self.request, self.total_outbufs_len = True, None, 0
+            self.requests = ["task"] if busy else []
+            self.last_activity, self.closed = last_activity, False
+
+        def handle_close(self):
+            self.closed = True
+
+    busy_oldest, idle_old, idle_new = Channel(1, busy=True), Channel(2), Channel(3)
+    assert server.close_oldest_idle([busy_oldest, idle_new, idle_old])
+    assert idle_old.closed and not idle_new.closed and not busy_oldest.closed
+    assert not server.close_oldest_idle([Channel(1, busy=True)])
