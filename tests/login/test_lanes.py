@@ -242,3 +242,126 @@ def test_shed_tries_are_not_failures_and_are_audited(busy_app):
     assert log.count("login attempt login='edu770001' addr=127.0.0.1 result=shed") == 1
     assert log.count("login attempts summary addr=127.0.0.1 result=shed") == 1
     assert "more=4 logins='edu770001'" in log and log.count("result=ok") == 1
+
+
+class Blocker:
+    """A password check that holds its lane until released; records the order checks ran in."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.ran: list[str] = []
+
+    def check(self, name: str) -> str:
+        self.ran.append(name)
+        self.release.wait(5)
+        return name
+
+
+def _login(lane: LoginLane, source: str, blocker: Blocker, answers: dict, name: str) -> None:
+    from fisoko.login.lanes import Shed
+
+    with lane.admit(source, name) as ticket:
+        if ticket.retry_after:
+            answers[name] = ("shed", ticket.retry_after)
+            return
+        try:
+            answers[name] = ("ran", ticket.run(blocker.check, name))
+        except Shed as shed:
+            answers[name] = ("displaced", shed.retry_after)
+
+
+def _until(condition) -> None:
+    for _ in range(400):
+        if condition():
+            return
+        threading.Event().wait(0.005)
+    raise AssertionError("the lane did not reach the expected state")
+
+
+def _start(lane, source, blocker, answers, name) -> threading.Thread:
+    thread = threading.Thread(target=_login, args=(lane, source, blocker, answers, name))
+    thread.start()
+    return thread
+
+
+def test_a_lone_heavy_client_on_an_idle_lane_is_admitted():
+    clock = FakeClock()
+    lane = LoginLane(lanes=1, max_wait=1.0, max_in_flight=2, clock=clock, rng=NO_SPREAD)
+    for _ in range(1000):
+        lane.charge("addr:10.0.0.1")
+    with lane.admit("addr:10.0.0.1", "edu770001") as ticket:
+        assert ticket.retry_after == 0
+        assert ticket.run(lambda: "checked") == "checked"
+
+
+def test_a_light_source_takes_the_place_of_a_flood_in_a_full_queue():
+    clock = FakeClock()
+    lane = LoginLane(lanes=1, max_wait=100, max_in_flight=2, clock=clock, rng=NO_SPREAD)
+    blocker, answers = Blocker(), {}
+    for _ in range(30):
+        lane.charge("addr:flood")
+    threads = [_start(lane, "addr:flood", blocker, answers, "flood-1")]
+    _until(lambda: blocker.ran == ["flood-1"])
+    threads.append(_start(lane, "addr:flood", blocker, answers, "flood-2"))
+    _until(lambda: len(lane._waiting) == 1)
+    # the queue is full: another flood login is shed, a user's login displaces the waiting flood
+    _login(lane, "addr:flood", blocker, answers, "flood-3")
+    assert answers["flood-3"][0] == "shed"
+    lane.charge("addr:user")
+    threads.append(_start(lane, "addr:user", blocker, answers, "user"))
+    _until(lambda: "flood-2" in answers)
+    assert answers["flood-2"][0] == "displaced" and 1 <= answers["flood-2"][1] <= 60
+    blocker.release.set()
+    for thread in threads:
+        thread.join(5)
+    assert answers["user"] == ("ran", "user")
+    assert blocker.ran == ["flood-1", "user"]
+    assert lane.in_flight == 0 and lane.running == 0
+
+
+def test_waiting_logins_are_served_lightest_source_first():
+    clock = FakeClock()
+    lane = LoginLane(lanes=1, max_wait=100, max_in_flight=10, clock=clock, rng=NO_SPREAD)
+    blocker, answers = Blocker(), {}
+    for _ in range(20):
+        lane.charge("addr:flood")
+    for _ in range(3):
+        lane.charge("addr:school")
+    lane.charge("addr:user")
+    threads = [_start(lane, "addr:flood", blocker, answers, "first")]
+    _until(lambda: blocker.ran == ["first"])
+    for name, source in (("flood", "addr:flood"), ("school", "addr:school"), ("user", "addr:user")):
+        threads.append(_start(lane, source, blocker, answers, name))
+        _until(lambda name=name: any(t.account == name for t in lane._waiting))
+    blocker.release.set()
+    for thread in threads:
+        thread.join(5)
+    assert blocker.ran == ["first", "user", "school", "flood"]
+
+
+def test_an_accounts_successes_weigh_like_a_sources_attempts():
+    lane = LoginLane(lanes=1, max_wait=1.0, max_in_flight=2, clock=FakeClock())
+    lane.charge("addr:10.0.0.5")
+    light = lane.admit("addr:10.0.0.5", "edu770001")
+    before = lane.weight(light)
+    for _ in range(10):
+        lane.succeeded("edu770001")
+    assert before == 1 and lane.weight(light) == 10
+    light.close()
+
+
+def test_a_trusted_device_passes_an_equally_heavy_stranger():
+    clock = FakeClock()
+    lane = LoginLane(lanes=1, max_wait=100, max_in_flight=2, clock=clock, rng=NO_SPREAD)
+    blocker, answers = Blocker(), {}
+    threads = [_start(lane, "addr:a", blocker, answers, "a")]
+    _until(lambda: blocker.ran == ["a"])
+    threads.append(_start(lane, "addr:b", blocker, answers, "b"))
+    _until(lambda: len(lane._waiting) == 1)
+    with lane.admit("device:x", "c", trusted=True) as ticket:
+        assert ticket.retry_after == 0
+    _until(lambda: "b" in answers)
+    assert answers["b"][0] == "displaced"
+    blocker.release.set()
+    for thread in threads:
+        thread.join(5)
