@@ -14,7 +14,8 @@ from wtforms.validators import InputRequired
 from fisoko.accounts.passwords import check_password
 from fisoko.accounts.store import Account, current_store
 from fisoko.login import audit
-from fisoko.login.lanes import current_lane
+from fisoko.login import device as devices
+from fisoko.login.lanes import Shed, current_lane
 from fisoko.login.throttle import current_throttle, wait_text
 from fisoko.sessions import lifecycle
 from fisoko.web import errors
@@ -110,15 +111,8 @@ def _typed_login() -> str:
     return (request.form.get("login") or "").strip()
 
 
-def _refuse_if_throttled(typed: str, reserve: bool):
-    """A 429 page when the address or (address, login) is blocked, else None.
-
-    With `reserve`, one password check is taken from the pair's allowance (see throttle.py).
-    """
-    throttle = current_throttle()
-    wait = (throttle.reserve if reserve else throttle.wait_seconds)(_address(), typed)
-    if not wait:
-        return None
+def _throttled(typed: str, wait: int):
+    """The 429 page: the address, the pair or the device is blocked; no password check runs."""
     audit.record(typed, "throttled")
     response = errors.render_error(
         429,
@@ -139,30 +133,67 @@ def _shed(form: LoginForm, typed: str, seconds: int, target: str | None):
     return page, 503, {"Retry-After": str(seconds)}
 
 
-def _check(typed: str, password: str, target: str | None, form: LoginForm):
-    """Admit the login to the lane (or shed it), reserve the throttle, then check the password.
+def _reserved_check(typed: str, password: str, device: str | None):
+    """In the lane: take the throttle's reservation, then check: (account, result, wait).
 
-    Shedding comes before the throttle's reservation, so a shed try is not a failed one.
+    The reservation is taken only once the login's turn has come, so a login that is shed or
+    displaced from the queue has cost the throttle nothing (it is charged to its source's usage).
     """
-    with current_lane().admit() as ticket:
+    throttle = current_throttle()
+    if device is not None:
+        wait = throttle.reserve_device(device)
+        return (None, "throttled", wait) if wait else (*authenticate(typed, password), 0)
+    wait = throttle.reserve(_address(), typed)
+    if wait:
+        return None, "throttled", wait
+    try:
+        return (*authenticate(typed, password), 0)
+    finally:
+        throttle.release(_address())
+
+
+def _check(typed: str, password: str, target: str | None, form: LoginForm, device: str | None):
+    """Admit the login to the lane (or shed it), then in its turn reserve and check the password.
+
+    A browser with a valid device cookie is its own source and is counted per device (device.py).
+    """
+    lane = current_lane()
+    source = f"device:{device}" if device is not None else f"addr:{_address()}"
+    with lane.admit(source, typed, trusted=device is not None) as ticket:
         if ticket.retry_after:
             return _shed(form, typed, ticket.retry_after, target)
-        refusal = _refuse_if_throttled(typed, reserve=True)
-        if refusal is not None:
-            return refusal
         try:
-            account, result = ticket.run(authenticate, typed, password)
-        finally:
-            current_throttle().release(_address())
+            account, result, wait = ticket.run(_reserved_check, typed, password, device)
+        except Shed as shed:
+            return _shed(form, typed, shed.retry_after, target)
+    if wait:
+        return _throttled(typed, wait)
     audit.record(typed, result)
+    throttle = current_throttle()
     if account is not None:
-        current_throttle().succeeded(_address(), typed)
+        if device is not None:
+            throttle.device_succeeded(device)
+        throttle.succeeded(_address(), typed)
+        lane.succeeded(typed)
         lifecycle.start()
         login_user(User(account))
-        return redirect(target or url_for("cabinet.home"))
-    current_throttle().failed(_address(), typed)
+        response = redirect(target or url_for("cabinet.home"))
+        devices.remember(response, account.login, device)
+        return response
+    if device is not None:
+        throttle.device_failed(device, _address(), typed)
+    else:
+        throttle.failed(_address(), typed)
     form.login.data = typed
     return render_template("auth/login.html", form=form, error=WRONG_CREDENTIALS, next=target)
+
+
+def _trusted_device(typed: str) -> str | None:
+    """The device id of a valid device cookie for the typed login that is not locked out."""
+    device = devices.device_for(typed)
+    if device is None or current_throttle().device_locked(device):
+        return None
+    return device
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -171,13 +202,18 @@ def login():
     target = safe_next()
     if current_user.is_authenticated and request.method == "GET":
         return redirect(target or url_for("cabinet.home"))
+    device = None
     if request.method == "POST":
-        refusal = _refuse_if_throttled(_typed_login(), reserve=False)
-        if refusal is not None:
-            return refusal
+        typed = _typed_login()
+        device = _trusted_device(typed)
+        current_lane().charge(f"device:{device}" if device is not None else f"addr:{_address()}")
+        if device is None:
+            wait = current_throttle().wait_seconds(_address(), typed)
+            if wait:
+                return _throttled(typed, wait)
     form = LoginForm()
     if form.validate_on_submit():
-        return _check(_typed_login(), form.password.data, target, form)
+        return _check(_typed_login(), form.password.data, target, form, device)
     return render_template("auth/login.html", form=form, error=None, next=target)
 
 

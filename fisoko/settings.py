@@ -46,6 +46,9 @@ def defaults() -> dict[str, object]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
         "AUDIT_LOG": "",
+        "AUDIT_LOG_MAX_MB": 10,
+        "AUDIT_LOG_BACKUPS": 5,
+        "DEVICE_COOKIE_DAYS": 90,
         "RATELIMIT_STORAGE": "memory://",
         "TRUSTED_PROXIES": 0,
         "THROTTLE_LOGIN_FAILURES": 5,
@@ -138,6 +141,9 @@ def normalize(config: dict) -> None:
     _integer(config, "THROTTLE_ADDRESS_FAILURES", 1, 1_000_000)
     _integer(config, "THROTTLE_WINDOW_MINUTES", 1, 7 * 24 * 60)
     _integer(config, "THROTTLE_BLOCK_MINUTES", 1, 7 * 24 * 60)
+    _integer(config, "AUDIT_LOG_MAX_MB", 1, 100_000)
+    _integer(config, "AUDIT_LOG_BACKUPS", 1, 1000)
+    _integer(config, "DEVICE_COOKIE_DAYS", 1, 3650)
     _integer(config, "LOGIN_LANES", 0, 256)
     config["LOGIN_LANES"] = config["LOGIN_LANES"] or cpu_count()
     _seconds(config, "LOGIN_QUEUE_SECONDS", 600)

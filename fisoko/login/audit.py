@@ -4,26 +4,40 @@ A login line holds the time, the typed login, the client address and the result,
 password; an event line (`event`) holds who changed what, from where, and the details.
 The login is whatever a visitor typed, so every character that could start a new line, move the
 cursor or hide text (control, format and separator characters) is written as an escape.
+
+Every attempt that reaches a password check (`ok`, `wrong`, `unknown`, `disabled`) is its own
+line. Attempts refused without a check (`shed`, `throttled`) are what a flood is made of (a 30 s
+flood once wrote 6,257 lines), so per source, result and minute only the first is written in full;
+the rest are counted and written as one summary line (`login attempts summary ... more=N`) once
+the minute is over (or the server stops). The file is rotated by size: past FISOKO_AUDIT_LOG_MAX_MB
+it becomes `audit.log.1` (the older ones shift up to FISOKO_AUDIT_LOG_BACKUPS, the oldest goes).
+Times come from the project's one clock (fisoko.niko.clock), in the server's local zone.
 """
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import logging
+import os
 import re
 import threading
+import weakref
 from pathlib import Path
 
 from flask import Flask, current_app, request
 
-from fisoko.settings import ConfigError
+from fisoko.niko import clock
+from fisoko.settings import MIB, ConfigError
 
 RESULTS = ("ok", "wrong", "unknown", "disabled", "throttled", "shed")
+SUMMARISED = ("throttled", "shed")
+SUMMARY_LOGINS = 3  # typed logins named in a summary line
+FLUSH_SECONDS = 5  # how often finished minutes are written out
 MAX_SHOWN = 200
 ACTION_RE = re.compile(r"[a-z_]+(\.[a-z_]+)*")
 
 log = logging.getLogger("fisoko.audit")
-_write_lock = threading.Lock()
 
 
 def escape(text: str, limit: int = MAX_SHOWN) -> str:
@@ -49,16 +63,15 @@ def describe(login: str, address: str, result: str) -> str:
     return f"login attempt login='{escape(login)}' addr={escape(address, 64)} result={result}"
 
 
-def _append(path: Path, line: str) -> None:
-    with _write_lock, open(path, "a", encoding="utf-8", newline="\n") as handle:
-        handle.write(line + "\n")
-
-
 def record(login: str, result: str) -> None:
     """Log one login attempt of the current request."""
     if result not in RESULTS:
         raise ValueError(f"unknown audit result {result!r}")
-    _write(describe(login, request.remote_addr or "-", result))
+    address = request.remote_addr or "-"
+    if result in SUMMARISED:
+        current_log().count(login, address, result)
+    else:
+        current_log().write(describe(login, address, result))
 
 
 def describe_event(actor: str, action: str, address: str, details: dict[str, str]) -> str:
@@ -76,31 +89,149 @@ def event(actor: str, action: str, **details: str) -> None:
     """
     if ACTION_RE.fullmatch(action) is None:
         raise ValueError(f"bad audit action {action!r}")
-    _write(describe_event(actor, action, request.remote_addr or "-", details))
+    current_log().write(describe_event(actor, action, request.remote_addr or "-", details))
 
 
-def _write(text: str) -> None:
-    """One audit line to the app's log and, with its time, to FISOKO_AUDIT_LOG."""
-    log.info("%s", text)
-    path = current_app.extensions.get("fisoko.audit_log")
-    if path is not None:
-        stamp = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+def now_local() -> dt.datetime:
+    """The project's clock as a moment in the server's local zone."""
+    return dt.datetime.fromisoformat(clock.now_utc()).astimezone()
+
+
+def describe_summary(address: str, result: str, minute: str, more: int, logins: list[str]) -> str:
+    """The words of a summary line: `more` attempts after the first one written in full."""
+    shown = ",".join(f"'{escape(login)}'" for login in logins)
+    return (
+        f"login attempts summary addr={escape(address, 64)} result={result} "
+        f"minute={minute} more={more} logins={shown}"
+    )
+
+
+class AuditLog:
+    """Where audit lines go: the `fisoko.audit` logger and, when set, a size-rotated file."""
+
+    def __init__(self, path: Path | None, max_bytes: int, backups: int) -> None:
+        self.path = path
+        self.max_bytes = max_bytes
+        self.backups = backups
+        self._lock = threading.Lock()
+        # (address, result): [minute, further attempts, typed logins named]
+        self._pending: dict[tuple[str, str], list] = {}
+        self._failing = False
+        _LOGS.add(self)
+
+    def write(self, text: str, moment: dt.datetime | None = None) -> None:
+        """One audit line to the app's log and, with its time, to the file."""
+        log.info("%s", text)
+        if self.path is None:
+            return
+        stamp = (moment or now_local()).isoformat(timespec="seconds")
         try:
-            _append(path, f"{stamp} {text}")
+            with self._lock:
+                self._append(f"{stamp} {text}\n")
+            self._failing = False
         except OSError as exc:
-            log.error("cannot write the audit log %s: %s", path, exc.strerror or exc)
+            if not self._failing:  # once per outage, not once per attempt
+                log.error("cannot write the audit log %s: %s", self.path, exc.strerror or exc)
+            self._failing = True
+
+    def _append(self, line: str) -> None:
+        with open(self.path, "a", encoding="utf-8", newline="\n") as handle:
+            handle.seek(0, os.SEEK_END)
+            if handle.tell() and handle.tell() + len(line.encode("utf-8")) > self.max_bytes:
+                handle.close()
+                self._rotate()
+                with open(self.path, "a", encoding="utf-8", newline="\n") as fresh:
+                    fresh.write(line)
+                return
+            handle.write(line)
+
+    def _rotate(self) -> None:
+        """audit.log becomes audit.log.1, .1 becomes .2 and so on; the oldest is replaced."""
+        for number in range(self.backups - 1, 0, -1):
+            older = self.path.with_name(f"{self.path.name}.{number}")
+            if older.exists():
+                os.replace(older, self.path.with_name(f"{self.path.name}.{number + 1}"))
+        os.replace(self.path, self.path.with_name(f"{self.path.name}.1"))
+
+    def count(self, login: str, address: str, result: str) -> None:
+        """A shed or throttled attempt: in full if it is its source's first this minute."""
+        moment = now_local()
+        minute = moment.strftime("%Y-%m-%dT%H:%M")
+        key = (address, result)
+        with self._lock:
+            pending = self._pending.get(key)
+            if pending is not None and pending[0] == minute:
+                pending[1] += 1
+                if login not in pending[2] and len(pending[2]) < SUMMARY_LOGINS:
+                    pending[2].append(login)
+                return
+            self._pending[key] = [minute, 0, []]
+        if pending is not None:
+            self._summarise(key, pending)
+        self.write(describe(login, address, result), moment)
+        _start_flusher()
+
+    def flush(self, everything: bool = False) -> None:
+        """Write the summary of every minute that is over (of every minute, at the end)."""
+        minute = now_local().strftime("%Y-%m-%dT%H:%M")
+        with self._lock:
+            done = {k: v for k, v in self._pending.items() if everything or v[0] != minute}
+            for key in done:
+                del self._pending[key]
+        for key, pending in done.items():
+            self._summarise(key, pending)
+
+    def _summarise(self, key: tuple[str, str], pending: list) -> None:
+        minute, more, logins = pending
+        if more:
+            self.write(describe_summary(key[0], key[1], minute, more, logins))
+
+
+_LOGS: weakref.WeakSet[AuditLog] = weakref.WeakSet()
+_flusher: list[threading.Thread] = []
+_flusher_lock = threading.Lock()
+
+
+def _flush_all(everything: bool = False) -> None:
+    for audit_log in list(_LOGS):
+        audit_log.flush(everything)
+
+
+def _flush_forever() -> None:
+    stop = threading.Event()
+    while not stop.wait(FLUSH_SECONDS):
+        _flush_all()
+
+
+def _start_flusher() -> None:
+    """One daemon thread writes finished minutes' summaries, even when no attempt follows."""
+    with _flusher_lock:
+        if not _flusher:
+            thread = threading.Thread(target=_flush_forever, name="audit-summary", daemon=True)
+            thread.start()
+            _flusher.append(thread)
+
+
+atexit.register(_flush_all, True)
+
+
+def current_log() -> AuditLog:
+    return current_app.extensions["fisoko.audit"]
 
 
 def init_app(app: Flask) -> None:
     """Check that FISOKO_AUDIT_LOG, when set, names a file the app can append to."""
     name = app.config["AUDIT_LOG"]
-    if not name:
-        app.extensions["fisoko.audit_log"] = None
-        return
-    path = Path(name).resolve()
-    try:
-        with open(path, "a", encoding="utf-8"):
-            pass
-    except OSError as exc:
-        raise ConfigError(f"FISOKO_AUDIT_LOG: cannot write {path}: {exc.strerror or exc}") from None
-    app.extensions["fisoko.audit_log"] = path
+    path = None
+    if name:
+        path = Path(name).resolve()
+        try:
+            with open(path, "a", encoding="utf-8"):
+                pass
+        except OSError as exc:
+            raise ConfigError(
+                f"FISOKO_AUDIT_LOG: cannot write {path}: {exc.strerror or exc}"
+            ) from None
+    app.extensions["fisoko.audit"] = AuditLog(
+        path, app.config["AUDIT_LOG_MAX_MB"] * MIB, app.config["AUDIT_LOG_BACKUPS"]
+    )

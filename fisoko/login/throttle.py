@@ -14,6 +14,10 @@ failures after a success, which `limits`' public hit/test/clear calls express on
 - The address is reserved too, in this process: checks running for an address count against what
   is left of its allowance, so 25 parallel tries against a limit of 10 run at most 10 checks.
   A running check is not a failure, so it is kept apart from the counter and freed by `release`.
+- A browser with a valid device cookie (device.py) is checked against its own device count, with
+  the pair's limit, instead of the blocks of its address and pair: failures of others behind its
+  address do not stop it. Its own failures still count for the pair and the address as in v1, so
+  once the device reaches its limit (and its cookie is no longer honoured) the pair is blocked too.
 """
 
 from __future__ import annotations
@@ -127,6 +131,35 @@ class Throttle:
     def succeeded(self, address: str, login: str) -> None:
         """A good password clears the pair's count (the address keeps its failures)."""
         self.moving.clear(self.pair_limit, *self._pair(address, login))
+
+    @staticmethod
+    def _device(device: str) -> tuple[str, ...]:
+        return ("device", _login_key(device))
+
+    def device_locked(self, device: str) -> bool:
+        """Whether a device cookie reached its failure limit: then it is not honoured."""
+        return bool(self._blocked_for(self._device(device)))
+
+    def reserve_device(self, device: str) -> int:
+        """Take one password check for a trusted device, as `reserve` does for a pair."""
+        key = self._device(device)
+        wait = self._blocked_for(key)
+        if wait:
+            return wait
+        if self.moving.hit(self.pair_limit, *key):
+            return 0
+        return self._start_block(key)
+
+    def device_failed(self, device: str, address: str, login: str) -> None:
+        """A trusted device's failure: against the device, and for the pair and address as in v1."""
+        key = self._device(device)
+        if self.moving.get_window_stats(self.pair_limit, *key).remaining <= 0:
+            self._start_block(key)
+        self.moving.hit(self.pair_limit, *self._pair(address, login))
+        self.failed(address, login)
+
+    def device_succeeded(self, device: str) -> None:
+        self.moving.clear(self.pair_limit, *self._device(device))
 
 
 def wait_text(seconds: int) -> str:

@@ -138,3 +138,65 @@ def test_an_event_action_is_a_fixed_word(app):
 
     with app.test_request_context(), pytest.raises(ValueError):
         event("niko__77", "sample replace\nforged")
+
+
+class Minutes:
+    """A settable now_local() for the audit's summaries."""
+
+    def __init__(self) -> None:
+        import datetime as dt
+
+        self.now = dt.datetime(2026, 3, 2, 9, 0, 5).astimezone()
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        import datetime as dt
+
+        self.now += dt.timedelta(seconds=seconds)
+
+
+def test_shed_and_throttled_attempts_are_summed_per_source_and_minute(tmp_path, monkeypatch):
+    from fisoko.login import audit
+
+    minutes = Minutes()
+    monkeypatch.setattr(audit, "now_local", minutes)
+    path = tmp_path / "audit.log"
+    log = audit.AuditLog(path, max_bytes=10**6, backups=2)
+    for number in range(40):
+        log.count(f"edu77{number % 5:04d}", "10.0.0.1", "shed")
+    log.count("edu770001", "10.0.0.2", "throttled")
+    log.flush()  # the minute is not over: nothing more yet
+    assert len(read_lines(path)) == 2
+    minutes.advance(60)
+    log.count("edu770001", "10.0.0.1", "shed")  # a new minute starts with a line in full
+    log.flush()
+    lines = read_lines(path)
+    assert len(lines) == 4
+    assert lines[0].endswith("login attempt login='edu770000' addr=10.0.0.1 result=shed")
+    assert lines[2].endswith(
+        "login attempts summary addr=10.0.0.1 result=shed minute=2026-03-02T09:00 more=39 "
+        "logins='edu770001','edu770002','edu770003'"
+    )
+    assert lines[3].endswith("addr=10.0.0.1 result=shed")
+    log.flush(everything=True)  # 10.0.0.2 had no more; the new minute had no more
+    assert len(read_lines(path)) == 4
+
+
+def test_the_audit_file_is_rotated_by_size(tmp_path):
+    from fisoko.login import audit
+
+    path = tmp_path / "audit.log"
+    log = audit.AuditLog(path, max_bytes=1000, backups=2)
+    for number in range(100):
+        log.write(f"event number {number:03d} " + "x" * 40)
+    kept = [path, path.with_name("audit.log.1"), path.with_name("audit.log.2")]
+    assert all(p.exists() for p in kept) and not path.with_name("audit.log.3").exists()
+    assert all(p.stat().st_size <= 1000 for p in kept)
+    assert read_lines(path)[-1].endswith("event number 099 " + "x" * 40)
+    newest_first = [read_lines(p) for p in kept]
+    numbers = [int(line.split("number ")[1][:3]) for lines in newest_first[::-1] for line in lines]
+    assert (
+        numbers == sorted(numbers) and numbers[-1] == 99
+    )  # nothing reordered, only the oldest went
