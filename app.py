@@ -25,7 +25,7 @@ from fisoko.niko import archive, codes, materials, progress, sample, support, up
 from fisoko.niko.content import load_content
 from fisoko.sessions import cookie as session_cookie
 from fisoko.sessions import csrf_tokens, lifecycle
-from fisoko.web import errors, health, security, server, url_cache
+from fisoko.web import errors, health, security, server, stopping, url_cache
 from fisoko.web import port as listen_port
 
 csrf = CSRFProtect()
@@ -182,7 +182,9 @@ def _serve(args: argparse.Namespace) -> None:
     store = app.extensions["fisoko.accounts"]
     accounts_watcher = watcher.start_watching(store.refresh, app.config["ACCOUNTS_RELOAD_SECONDS"])
     try:
-        server.serve(app)
+        with stopping.stop_signals_interrupt():
+            server.serve(app)
+        log.info("Сервер остановлен")
     except OSError as exc:
         _fail([listen_port.listen_error(host, port, exc)])
     finally:
