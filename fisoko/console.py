@@ -2,8 +2,9 @@
 
 Redirected output (`python app.py accounts list > list.txt`) uses the locale's code page with
 strict errors on Windows (cp1251 on a Russian one), and a pipe or file may get `surrogateescape`
-(a real Windows CPython gives it to a redirected stdout); either way a Tatar «ә» under cp1251, or any
-Cyrillic letter under cp1252, used to end the command with a UnicodeEncodeError. Such letters are now written as `\\u04d9` escapes instead;
+(a real Windows CPython gives it to a redirected stdout); either way a Tatar «ә» under cp1251, or
+any Cyrillic letter under cp1252, used to end the command with a UnicodeEncodeError. Such letters
+are now written as `\\u04d9` escapes instead;
 `python -X utf8` (or PYTHONUTF8=1) writes UTF-8 and keeps every letter.
 
 A Windows console window in QuickEdit mode (the default) stops every write to it while the user
