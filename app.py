@@ -95,7 +95,7 @@ def _configure(app: Flask, config: dict | None) -> None:
         throttle.init_app(app)
         lanes.init_app(app)
     except settings.ConfigError as exc:
-        _fail([f"Configuration error: {exc}"])
+        _fail([f"Ошибка настройки: {exc}"])
     except OSError as exc:
         _fail([f"Cannot use the instance folder {app.instance_path}: {exc}"])
     app.permanent_session_lifetime = dt.timedelta(minutes=app.config["SESSION_MINUTES"])
@@ -140,12 +140,14 @@ def create_app(config: dict | None = None) -> Flask:
 def _parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python app.py",
-        description="ФИС ОКО (local copy): serve the personal cabinet with waitress.",
-        epilog="Account commands: python app.py accounts --help",
+        description="ФИС ОКО (локальная копия): запустить сервер личного кабинета (waitress).",
+        epilog="Команды учётных записей: python app.py accounts --help",
     )
-    parser.add_argument("--host", help="address to listen on (default 127.0.0.1, FISOKO_HOST)")
-    parser.add_argument("--port", help="port to listen on (default 8080, FISOKO_PORT)")
-    parser.add_argument("--accounts", help="accounts file (default accounts.yaml, FISOKO_ACCOUNTS)")
+    parser.add_argument("--host", help="адрес сервера (по умолчанию 127.0.0.1, FISOKO_HOST)")
+    parser.add_argument("--port", help="порт (по умолчанию 8080, FISOKO_PORT)")
+    parser.add_argument(
+        "--accounts", help="файл учётных записей (по умолчанию accounts.yaml, FISOKO_ACCOUNTS)"
+    )
     return parser.parse_args(argv)
 
 

@@ -241,9 +241,9 @@ def test_a_deferred_broken_file_is_logged_and_gives_no_accounts(tmp_path, caplog
 @pytest.mark.parametrize(
     "value, message",
     [
-        ("soon", "FISOKO_ACCOUNTS_RELOAD_SECONDS must be a number of seconds"),
-        ("-1", "FISOKO_ACCOUNTS_RELOAD_SECONDS must be between 0 and 3600"),
-        ("nan", "FISOKO_ACCOUNTS_RELOAD_SECONDS must be between 0 and 3600"),
+        ("soon", "FISOKO_ACCOUNTS_RELOAD_SECONDS должно быть числом секунд"),
+        ("-1", "FISOKO_ACCOUNTS_RELOAD_SECONDS должно быть от 0 до 3600"),
+        ("nan", "FISOKO_ACCOUNTS_RELOAD_SECONDS должно быть от 0 до 3600"),
     ],
 )
 def test_bad_reload_setting_stops_with_a_message(app_config, monkeypatch, capsys, value, message):
