@@ -3,8 +3,8 @@
 The zip holds the app as git tracks it (without tests, benchmarks, CI and developer files),
 `wheels/` with every locked package for Windows x64 and Linux x86_64 and CPython 3.10–3.13,
 and start.cmd and start.sh. The wheels come from the package index through pip, using a local
-wheel cache first (`--cache`, default `FISOKO_WHEEL_CACHE`); without the index the cache alone
-must hold them.
+wheel cache first (`--cache`, default `FISOKO_WHEEL_CACHE`); with FISOKO_OFFLINE=1 the index is
+not asked at all and the cache alone must hold them.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def _download(python: str, platform: str, dest: Path, cache: Path | None) -> Non
     command = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check"]
     command += ["--only-binary=:all:", "--platform", platform, "--python-version", python]
     command += ["--implementation", "cp", "--require-hashes", "-r", str(narrowed)]
-    command += ["-d", str(dest)]
+    command += ["-d", str(dest), "--retries", "1", "--timeout", "10"]
     if cache is not None and cache.is_dir():
         command += ["--find-links", str(cache)]
         if os.environ.get("FISOKO_OFFLINE") == "1":
