@@ -92,7 +92,7 @@ def test_the_server_window_shows_a_bad_edit_within_2_s_with_no_traffic(tmp_path,
         assert any("не закрыта скобка" in line for _, line in server.lines)
         saved = time.monotonic()
         accounts_file.write_text(good, encoding="utf-8")
-        took_again = server.wait_for("accounts reloaded", saved, 2.0)
+        took_again = server.wait_for("Файл учётных записей перечитан", saved, 2.0)
     finally:
         server.stop()
     assert took < 2.0 and took_again < 2.0
