@@ -26,7 +26,7 @@ from fisoko.niko import archive, codes, materials, progress, sample, support, up
 from fisoko.niko.content import load_content
 from fisoko.sessions import cookie as session_cookie
 from fisoko.sessions import csrf_tokens, lifecycle
-from fisoko.web import errors, health, security, server, url_cache
+from fisoko.web import errors, health, security, server, stopping, url_cache
 from fisoko.web import port as listen_port
 
 csrf = CSRFProtect()
@@ -97,7 +97,7 @@ def _configure(app: Flask, config: dict | None) -> None:
         throttle.init_app(app)
         lanes.init_app(app)
     except settings.ConfigError as exc:
-        _fail([f"Configuration error: {exc}"])
+        _fail([f"Ошибка настройки: {exc}"])
     except OSError as exc:
         _fail([disk_full.read_only_line(app.instance_path, exc)])
     app.permanent_session_lifetime = dt.timedelta(minutes=app.config["SESSION_MINUTES"])
@@ -145,12 +145,14 @@ def create_app(config: dict | None = None) -> Flask:
 def _parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python app.py",
-        description="ФИС ОКО (local copy): serve the personal cabinet with waitress.",
-        epilog="Account commands: python app.py accounts --help",
+        description="ФИС ОКО (локальная копия): запустить сервер личного кабинета (waitress).",
+        epilog="Команды учётных записей: python app.py accounts --help",
     )
-    parser.add_argument("--host", help="address to listen on (default 127.0.0.1, FISOKO_HOST)")
-    parser.add_argument("--port", help="port to listen on (default 8080, FISOKO_PORT)")
-    parser.add_argument("--accounts", help="accounts file (default accounts.yaml, FISOKO_ACCOUNTS)")
+    parser.add_argument("--host", help="адрес сервера (по умолчанию 127.0.0.1, FISOKO_HOST)")
+    parser.add_argument("--port", help="порт (по умолчанию 8080, FISOKO_PORT)")
+    parser.add_argument(
+        "--accounts", help="файл учётных записей (по умолчанию accounts.yaml, FISOKO_ACCOUNTS)"
+    )
     return parser.parse_args(argv)
 
 
@@ -187,7 +189,9 @@ def _serve(args: argparse.Namespace) -> None:
     store = app.extensions["fisoko.accounts"]
     accounts_watcher = watcher.start_watching(store.refresh, app.config["ACCOUNTS_RELOAD_SECONDS"])
     try:
-        server.serve(app)
+        with stopping.stop_signals_interrupt():
+            server.serve(app)
+        log.info("Сервер остановлен")
     except OSError as exc:
         _fail([listen_port.listen_error(host, port, exc)])
     finally:

@@ -1,8 +1,10 @@
 """The console the app writes to: text that always encodes, and log lines off the request threads.
 
 Redirected output (`python app.py accounts list > list.txt`) uses the locale's code page with
-strict errors on Windows (cp1251 on a Russian one), so a Tatar «ә» in a name used to end the
-command with a UnicodeEncodeError. Such letters are now written as `\\u04d9` escapes instead;
+strict errors on Windows (cp1251 on a Russian one), and a pipe or file may get `surrogateescape`
+(a real Windows CPython gives it to a redirected stdout); either way a Tatar «ә» under cp1251, or
+any Cyrillic letter under cp1252, used to end the command with a UnicodeEncodeError. Such letters
+are now written as `\\u04d9` escapes instead;
 `python -X utf8` (or PYTHONUTF8=1) writes UTF-8 and keeps every letter.
 
 A Windows console window in QuickEdit mode (the default) stops every write to it while the user
@@ -19,16 +21,18 @@ from logging.handlers import QueueHandler, QueueListener
 from typing import TextIO
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+_FAILING = ("strict", "surrogateescape")
 MAX_WAITING = 10_000  # log lines kept while the console is paused; later ones are counted
 
 
 def never_fail_to_encode(*streams: TextIO | None) -> None:
     """Write what a stream's code page cannot hold as backslash escapes instead of failing.
 
-    Only streams with strict errors change, so a choice made with PYTHONIOENCODING stays.
+    Only the handlers that can fail change (`strict`, and `surrogateescape`, which fails on any
+    letter that is not a smuggled byte), so a lossless choice made with PYTHONIOENCODING stays.
     """
     for stream in streams or (sys.stdout, sys.stderr):
-        if getattr(stream, "errors", None) != "strict" or not hasattr(stream, "reconfigure"):
+        if getattr(stream, "errors", None) not in _FAILING or not hasattr(stream, "reconfigure"):
             continue
         try:
             stream.reconfigure(errors="backslashreplace")

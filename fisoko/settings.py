@@ -84,9 +84,9 @@ def _integer(config: dict, key: str, low: int, high: int) -> None:
     try:
         number = int(str(value).strip())
     except ValueError:
-        raise ConfigError(f"FISOKO_{key} must be a whole number, got {value!r}") from None
+        raise ConfigError(f"FISOKO_{key} должно быть целым числом, а указано {value!r}") from None
     if not low <= number <= high:
-        raise ConfigError(f"FISOKO_{key} must be between {low} and {high}, got {number}")
+        raise ConfigError(f"FISOKO_{key} должно быть от {low} до {high}, а указано {number}")
     config[key] = number
 
 
@@ -95,16 +95,16 @@ def _seconds(config: dict, key: str, high: float) -> None:
     try:
         number = float(str(value).strip())
     except ValueError:
-        raise ConfigError(f"FISOKO_{key} must be a number of seconds, got {value!r}") from None
+        raise ConfigError(f"FISOKO_{key} должно быть числом секунд, а указано {value!r}") from None
     if not 0 <= number <= high:  # also refuses nan
-        raise ConfigError(f"FISOKO_{key} must be between 0 and {high:g}, got {value!r}")
+        raise ConfigError(f"FISOKO_{key} должно быть от 0 до {high:g}, а указано {value!r}")
     config[key] = number
 
 
 def _flag(config: dict, key: str) -> None:
     value = str(config[key]).strip().lower()
     if value not in {"1", "0", "true", "false", "yes", "no", "on", "off", ""}:
-        raise ConfigError(f"FISOKO_{key} must be 1 or 0, got {config[key]!r}")
+        raise ConfigError(f"FISOKO_{key} должно быть 1 или 0, а указано {config[key]!r}")
     config[key] = value in {"1", "true", "yes", "on"}
 
 
@@ -122,7 +122,9 @@ def _date(config: dict, key: str) -> None:
             raise ValueError
         config[key] = dt.date.fromisoformat(text)
     except ValueError:
-        raise ConfigError(f"FISOKO_{key} must be a date as YYYY-MM-DD, got {value!r}") from None
+        raise ConfigError(
+            f"FISOKO_{key} должно быть датой в виде ГГГГ-ММ-ДД, а указано {value!r}"
+        ) from None
 
 
 def normalize(config: dict) -> None:
@@ -160,14 +162,14 @@ def normalize(config: dict) -> None:
             raise ConfigError(f"FISOKO_{key}: {problem}")
     config["RATELIMIT_STORAGE"] = str(config["RATELIMIT_STORAGE"] or "").strip()
     if not config["RATELIMIT_STORAGE"]:
-        raise ConfigError("FISOKO_RATELIMIT_STORAGE is empty (the default is memory://)")
+        raise ConfigError("FISOKO_RATELIMIT_STORAGE пусто (по умолчанию memory://)")
     for key in ("SECURE_COOKIES", "FRAGMENT_CACHE", "URL_CACHE", "CSRF_TOKEN_CACHE"):
         _flag(config, key)
     config["SESSION_COOKIE_SECURE"] = config["SECURE_COOKIES"]
     if config.get("SECRET_KEY") is not None:
         config["SECRET_KEY"] = str(config["SECRET_KEY"])
         if not config["SECRET_KEY"].strip():
-            raise ConfigError("FISOKO_SECRET_KEY is empty")
+            raise ConfigError("FISOKO_SECRET_KEY пусто")
 
 
 def load_or_create_secret(instance: Path) -> str:

@@ -40,6 +40,37 @@ def test_a_stream_with_chosen_errors_is_left_alone():
     assert stream.errors == "replace"
 
 
+def _escaped(text: str, encoding: str) -> str:
+    return text.encode(encoding, "backslashreplace").decode(encoding)
+
+
+@pytest.mark.parametrize("encoding", ["cp866", "cp1251", "cp1252"])
+@pytest.mark.parametrize("errors", ["strict", "surrogateescape"])
+def test_redirected_cyrillic_and_tatar_names_never_crash_under_any_code_page(
+    tmp_path, tatar_accounts, encoding, errors
+):
+    tatar_accounts.write_text(
+        tatar_accounts.read_text(encoding="utf-8")
+        + f"  edu770009:\n    name: ГБОУ «Школа № 9»\n    password_hash: {make_hash('x' * 8)}\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "app.py", "accounts", "--accounts", str(tatar_accounts), "list"],
+        cwd=BASE_DIR,
+        env={
+            **os.environ,
+            "PYTHONIOENCODING": f"{encoding}:{errors}",
+            "FISOKO_INSTANCE": str(tmp_path / "i"),
+        },
+        capture_output=True,
+        timeout=30,
+    )
+    out = result.stdout.decode(encoding)
+    assert result.returncode == 0, result.stderr.decode(encoding, "replace")
+    assert _escaped(TATAR, encoding) in out
+    assert _escaped("ГБОУ «Школа № 9»", encoding) in out
+
+
 @pytest.fixture
 def tatar_accounts(tmp_path):
     path = tmp_path / "accounts.yaml"

@@ -100,7 +100,7 @@ def test_edits_while_the_server_runs(tmp_path, accounts_file):
     finally:
         server.stop()
     log = server.output
-    assert re.search(rf"^.*{re.escape(str(accounts_file))}:\d+: YAML syntax error", log, re.M)
-    assert "accounts reload skipped" in log and "still serving the last valid one" in log
-    assert log.count("accounts reloaded") >= 2
+    assert re.search(rf"^.*{re.escape(str(accounts_file))}:\d+: не закрыта скобка", log, re.M)
+    assert "Файл учётных записей не перечитан" in log and "последние верные данные" in log
+    assert log.count("Файл учётных записей перечитан") >= 2
     assert "Traceback" not in log

@@ -33,24 +33,32 @@ from fisoko.files.atomic_file import Busy, Changed, locked, replace_if_unchanged
 from fisoko.files.device_names import device_name_problem
 from fisoko.files.yaml_source import Invalid
 
-RUN_AGAIN = "nothing was written: run the command again"
+
+class Failure(click.ClickException):
+    """A command's refusal, printed as «Ошибка: …» (click's own prefix is English)."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"Ошибка: {self.format_message()}", err=True)
+
+
+RUN_AGAIN = "ничего не записано: выполните команду ещё раз"
 PLACEHOLDER = "$2b$04$" + "." * 53
 password_stdin_option = click.option(
     "--password-stdin",
     is_flag=True,
-    help="read the password as one line of UTF-8 stdin (spaces around it are dropped)",
+    help="прочитать пароль одной строкой UTF-8 со стандартного ввода (без пробелов по краям)",
 )
 cost_option = click.option(
-    "--cost", type=click.IntRange(4, 31), help="bcrypt cost (default: BCRYPT_COST, 12)"
+    "--cost", type=click.IntRange(4, 31), help="сложность bcrypt (по умолчанию BCRYPT_COST, 12)"
 )
 
 
-@click.group("accounts", cls=AppGroup)
+@click.group("accounts", cls=AppGroup, help="Проверка и правка файла учётных записей.")
 @click.option(
     "--accounts",
     "accounts_path",
     metavar="PATH",
-    help="accounts file (default: FISOKO_ACCOUNTS, else the shipped accounts.yaml)",
+    help="файл учётных записей (по умолчанию FISOKO_ACCOUNTS, иначе accounts.yaml из поставки)",
 )
 @click.pass_context
 def group(ctx: click.Context, accounts_path: str | None) -> None:
@@ -64,7 +72,7 @@ def accounts_path() -> str:
     chosen = click.get_current_context().meta.get("fisoko.accounts_path")
     problem = chosen and device_name_problem(chosen, "the accounts file")
     if problem:
-        raise click.ClickException(problem)
+        raise Failure(problem)
     return chosen or current_app.config["ACCOUNTS"]
 
 
@@ -74,18 +82,18 @@ def read_password(from_stdin: bool) -> str:
         try:
             password = read_password_line(sys.stdin)
         except PasswordRefused as exc:
-            raise click.ClickException(str(exc)) from None
+            raise Failure(str(exc)) from None
     else:
-        password = click.prompt(
-            "Password", hide_input=True, confirmation_prompt="Repeat the password"
-        )
+        password = click.prompt("Пароль", hide_input=True, confirmation_prompt="Повторите пароль")
     problem = password_problem(password)
     if problem:
-        raise click.ClickException(problem)
+        raise Failure(problem)
     return password
 
 
-@group.command("check")
+@group.command(
+    "check", help="Проверить файл: «OK: N accounts» или каждая ошибка как ПУТЬ:СТРОКА: сообщение."
+)
 def check() -> None:
     """Validate the file: 'OK: N accounts', or every problem as PATH:LINE: message."""
     try:
@@ -97,7 +105,9 @@ def check() -> None:
     click.echo(f"OK: {len(loaded)} accounts")
 
 
-@group.command("hash")
+@group.command(
+    "hash", help="Вывести bcrypt-хеш пароля, чтобы вставить его в accounts.yaml вручную."
+)
 @password_stdin_option
 @cost_option
 def hash_command(password_stdin: bool, cost: int | None) -> None:
@@ -126,13 +136,13 @@ def _read_document() -> Document:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise click.ClickException(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise Failure(f"не удаётся прочитать {path}: {exc.strerror or exc}") from None
     try:
         return edit.read_document(data, path)
     except Invalid as exc:
         _fail_with(exc.problems)
     except EditError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Failure(str(exc)) from None
 
 
 def _write(change: Callable[[Document], bytes | None]) -> tuple[Document, bool]:
@@ -152,12 +162,12 @@ def _write_errors(path: str | Path) -> Iterator[None]:
     try:
         yield
     except EditError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Failure(str(exc)) from None
     except (Busy, Changed) as exc:
-        raise click.ClickException(f"{exc}; {RUN_AGAIN}") from None
+        raise Failure(f"{exc}; {RUN_AGAIN}") from None
     except OSError as exc:
         where = f" {exc.filename}" if exc.filename else f" {path}"
-        raise click.ClickException(f"cannot write{where}: {exc.strerror or exc}") from None
+        raise Failure(f"не удаётся записать{where}: {exc.strerror or exc}") from None
 
 
 def _cost(cost: int | None) -> int:
@@ -167,44 +177,46 @@ def _cost(cost: int | None) -> int:
 def _who(login: str) -> str:
     role, region, school = split_login(login) or ("", "", None)
     if role == SCHOOL:
-        return f"school {school} of region {region}"
-    return f"NIKO coordinator of region {region}"
+        return f"школа {school} региона {region}"
+    return f"координатор НИКО региона {region}"
 
 
 def _known(loaded: Accounts | Document, login: str) -> Account:
     accounts = loaded.accounts if isinstance(loaded, Document) else loaded
     account = accounts.get(login)
     if account is None:
-        raise click.ClickException(f"no account {login} in {accounts_path()}")
+        raise Failure(f"учётной записи {login} нет в {accounts_path()}")
     return account
 
 
 def _clean_name(name: str) -> str:
     name = name.strip()
     if not name:
-        raise click.ClickException("the name must not be empty")
+        raise Failure("название не может быть пустым")
     if any(ch < " " or ch == "\x7f" for ch in name):
-        raise click.ClickException("the name must be one line of text")
+        raise Failure("название должно быть одной строкой текста")
     return name
 
 
-@group.command("list")
+@group.command(
+    "list", help="Вывести по строке на учётную запись: логин, роль, регион, название, состояние."
+)
 def list_command() -> None:
     """Print one row per account: login, role, region, name, status."""
     loaded = _load()
     width = max((len(a.name) for a in loaded.by_login.values()), default=0)
     for account in loaded.by_login.values():
-        role = "coordinator" if account.is_coordinator else "school"
-        status = "disabled" if account.disabled else "active"
+        role = "координатор" if account.is_coordinator else "школа"
+        status = "отключена" if account.disabled else "активна"
         click.echo(
             f"{account.login:<9}  {role:<11}  {account.region}  {account.name:<{width}}  {status}"
         )
 
 
-@group.command("add")
+@group.command("add", help="Добавить учётную запись; пароль спрашивается дважды.")
 @click.argument("login")
-@click.option("--name", required=True, help="the organization's or coordinator's name")
-@click.option("--email", help="contact address (optional)")
+@click.option("--name", required=True, help="название организации или имя координатора")
+@click.option("--email", help="адрес для связи (необязательно)")
 @password_stdin_option
 @cost_option
 def add_command(
@@ -212,20 +224,20 @@ def add_command(
 ) -> None:
     """Add an account; prompts for its password twice."""
     if split_login(login) is None:
-        raise click.ClickException(f"bad login '{login}': {LOGIN_RULE}")
+        raise Failure(f"bad login '{login}': {LOGIN_RULE}")
     name = _clean_name(name)
     email = (email or "").strip() or None
     if email is not None and EMAIL_RE.fullmatch(email) is None:
-        raise click.ClickException(f"not an email address: '{email}'")
+        raise Failure(f"not an email address: '{email}'")
     if _load().get(login) is not None:
-        raise click.ClickException(f"the login {login} already exists")
+        raise Failure(f"the login {login} already exists")
     password_hash = hash_password(read_password(password_stdin), _cost(cost))
     new = NewAccount(login, name, password_hash, email)
     doc, _ = _write(lambda doc: edit.add_accounts(doc, [new]))
-    click.echo(f"Added {login} ({_who(login)}) to {doc.path}")
+    click.echo(f"Добавлена запись {login} ({_who(login)}) в {doc.path}")
 
 
-@group.command("passwd")
+@group.command("passwd", help="Задать новый пароль; открытые сеансы записи завершатся.")
 @click.argument("login")
 @password_stdin_option
 @cost_option
@@ -239,11 +251,11 @@ def passwd_command(login: str, password_stdin: bool, cost: int | None) -> None:
         return edit.set_password(doc, login, password_hash)
 
     doc, _ = _write(change)
-    click.echo(f"Changed the password of {login} in {doc.path}; its open sessions end")
+    click.echo(f"Пароль {login} в {doc.path} изменён; открытые сеансы этой записи завершатся")
 
 
 def _set_disabled(login: str, disabled: bool) -> None:
-    word = "disabled" if disabled else "enabled"
+    word = "отключена" if disabled else "включена"
 
     def change(doc: Document) -> bytes | None:
         if _known(doc, login).disabled == disabled:
@@ -252,26 +264,26 @@ def _set_disabled(login: str, disabled: bool) -> None:
 
     doc, changed = _write(change)
     if not changed:
-        click.echo(f"{login} is already {word}; nothing changed")
+        click.echo(f"Запись {login} уже {word}; ничего не изменено")
     else:
-        click.echo(f"{login} is {word} in {doc.path}")
+        click.echo(f"Запись {login} {word} в {doc.path}")
 
 
-@group.command("disable")
+@group.command("disable", help="Отключить запись: войти нельзя, открытые сеансы завершатся.")
 @click.argument("login")
 def disable_command(login: str) -> None:
     """Switch an account off: it cannot log in, its open sessions end."""
     _set_disabled(login, True)
 
 
-@group.command("enable")
+@group.command("enable", help="Снова включить отключённую запись.")
 @click.argument("login")
 def enable_command(login: str) -> None:
     """Switch a disabled account on again."""
     _set_disabled(login, False)
 
 
-@group.command("remove")
+@group.command("remove", help="Удалить запись (её строки; комментарии над ней остаются).")
 @click.argument("login")
 def remove_command(login: str) -> None:
     """Remove an account (its lines; comments above it stay)."""
@@ -281,55 +293,62 @@ def remove_command(login: str) -> None:
         return edit.remove_account(doc, login)
 
     doc, _ = _write(change)
-    click.echo(f"Removed {login} from {doc.path}")
+    click.echo(f"Запись {login} удалена из {doc.path}")
 
 
-@group.command("import")
+@group.command(
+    "import",
+    help="Завести записи из CSV (login,name,email) со случайными паролями.",
+)
 @click.argument("csv_path", metavar="CSV", type=click.Path(dir_okay=False))
 @click.option(
     "--out",
     type=click.Path(dir_okay=False),
-    help="credentials file to write (default: <CSV name>-credentials.csv beside the CSV)",
+    help="куда записать пароли (по умолчанию <имя CSV>-credentials.csv рядом с CSV)",
 )
-@click.option("--force", is_flag=True, help="overwrite an existing credentials file")
+@click.option("--force", is_flag=True, help="перезаписать существующий файл с паролями")
 @cost_option
-@click.option("--workers", type=click.IntRange(1, 256), help="hashing threads (default: cores)")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 256),
+    help="потоков для хеширования (по умолчанию — число ядер)",
+)
 def import_command(
     csv_path: str, out: str | None, force: bool, cost: int | None, workers: int | None
 ) -> None:
     """Create the accounts listed in a CSV (login,name,email) with random passwords."""
     path = accounts_path()
     output = Path(out) if out else bulk_import.default_output(csv_path)
-    problem = device_name_problem(output, "the credentials file")
+    problem = device_name_problem(output, "файл с паролями")
     if problem:
-        raise click.ClickException(problem)
+        raise Failure(problem)
     for other in (csv_path, path):
         if output.exists() and os.path.exists(other) and os.path.samefile(output, other):
-            raise click.ClickException(f"the credentials file {output} would overwrite {other}")
+            raise Failure(f"файл с паролями {output} затёр бы {other}")
     if output.exists() and not force:
-        raise click.ClickException(f"{output} already exists; use --force to overwrite it")
+        raise Failure(f"{output} уже существует; чтобы перезаписать его, добавьте --force")
     if not output.absolute().parent.is_dir():
-        raise click.ClickException(f"no folder {output.absolute().parent} for {output}")
+        raise Failure(f"нет папки {output.absolute().parent} для {output}")
     try:
         data = Path(csv_path).read_bytes()
     except OSError as exc:
-        raise click.ClickException(f"cannot read {csv_path}: {exc.strerror or exc}") from None
+        raise Failure(f"не удаётся прочитать {csv_path}: {exc.strerror or exc}") from None
     doc = _read_document()
     try:
         rows = bulk_import.read_rows(data, csv_path, doc.accounts)
     except Invalid as exc:
         for problem in exc.problems:
             click.echo(str(problem))
-        raise click.ClickException(
-            f"{len(exc.problems)} problem(s) in {csv_path}; nothing was imported"
+        raise Failure(
+            f"ошибок в {csv_path}: {len(exc.problems)}; ничего не импортировано"
         ) from None
     try:  # a dry run with placeholder hashes: fail now, not after minutes of hashing
         edit.add_accounts(doc, [NewAccount(r.login, r.name, PLACEHOLDER, r.email) for r in rows])
     except EditError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Failure(str(exc)) from None
     plain = [generate_password() for _ in rows]
     started = time.monotonic()
-    with click.progressbar(length=len(rows), label="Hashing passwords", file=sys.stderr) as bar:
+    with click.progressbar(length=len(rows), label="Хеширование паролей", file=sys.stderr) as bar:
         hashes = hash_many(plain, _cost(cost), workers, on_done=lambda: bar.update(1))
     seconds = time.monotonic() - started
     new = [NewAccount(r.login, r.name, h, r.email) for r, h in zip(rows, hashes, strict=True)]
@@ -338,9 +357,9 @@ def import_command(
     )
     _import_write(doc, new, output, credentials, force)
     click.echo(
-        f"Imported {len(rows)} accounts into {doc.path} (hashing took {seconds:.1f} s).\n"
-        f"Their passwords are in {os.path.abspath(output)}\n"
-        "Hand each school its own line, then delete the file."
+        f"Импортировано записей: {len(rows)} в {doc.path} (хеширование заняло {seconds:.1f} с).\n"
+        f"Их пароли — в {os.path.abspath(output)}\n"
+        "Передайте каждой школе её строку, затем удалите файл."
     )
 
 
@@ -351,13 +370,13 @@ def _import_write(
     path = doc.path
     with _write_errors(path), locked(path):
         if Path(path).read_bytes() != doc.data:
-            raise Changed(f"{path} changed on disk while the passwords were being made")
+            raise Changed(f"{path} изменился на диске, пока создавались пароли")
         updated = edit.add_accounts(doc, new)
         try:
             write_new(output, credentials, overwrite=force)
         except FileExistsError:
-            raise click.ClickException(
-                f"{output} already exists; use --force to overwrite it"
+            raise Failure(
+                f"{output} уже существует; чтобы перезаписать его, добавьте --force"
             ) from None
         try:
             replace_if_unchanged(path, updated, doc.data)

@@ -236,8 +236,8 @@ class AccountStore:
             interval=reload_seconds,
             known=known,
             log=log,
-            describe=lambda loaded: f"{len(loaded)} accounts",
-            what="accounts",
+            describe=lambda loaded: f"записей: {len(loaded)}",
+            what="учётных записей",
         )
         self.path = self._live.path
         self._pending = False

@@ -59,11 +59,11 @@ def read_settled(path: Path, settle: float = SETTLE) -> tuple[bytes, Signature]:
     before = signature(path)
     age = time.time() - before.mtime_ns / 1e9
     if 0 <= age < settle:
-        reason = f"it changed {age:.1f} s ago, waiting for the writer to finish"
+        reason = f"он изменён {age:.1f} с назад, жду, пока запись закончится"
         raise Unsettled(reason, settle - age)
     data = path.read_bytes()
     if signature(path) != before or len(data) != before.size:
-        raise Unsettled("it changed while it was being read", RETRY)
+        raise Unsettled("он изменился, пока его читали", RETRY)
     return data, before
 
 
@@ -114,7 +114,7 @@ class LiveFile(Generic[T]):
         try:
             current = signature(self.path)
         except OSError as exc:
-            self._skip(f"cannot read it ({exc.strerror or exc})")
+            self._skip(f"не удаётся прочитать ({exc.strerror or exc})")
             return
         if current == self._known:
             return
@@ -122,23 +122,23 @@ class LiveFile(Generic[T]):
             data, current = read_settled(self.path)
         except Unsettled as exc:
             self._due = time.monotonic() + min(exc.retry_in, self.interval)
-            self._log.info("%s reload postponed: %s: %s", self._what, self.path, exc)
+            self._log.info("Файл %s перечитаю позже: %s: %s", self._what, self.path, exc)
             return
         except OSError as exc:
-            self._skip(f"cannot read it ({exc.strerror or exc})")
+            self._skip(f"не удаётся прочитать ({exc.strerror or exc})")
             return
         try:
             value = self._parse(data, str(self.path))
         except Invalid as exc:
             for problem in exc.problems:
                 self._log.error("%s", problem)
-            self._skip(f"{len(exc.problems)} problem(s), listed above", current)
+            self._skip(f"ошибок: {len(exc.problems)}, они перечислены выше", current)
             return
         old = self.value
         self.value = value
         self._known = current
         self._log.info(
-            "%s reloaded: %s: %s (before: %s)",
+            "Файл %s перечитан: %s: %s (было: %s)",
             self._what,
             self.path,
             self._describe(value),
@@ -152,7 +152,7 @@ class LiveFile(Generic[T]):
             return
         self._known = seen
         self._log.warning(
-            "%s reload skipped: %s: %s; still serving the last valid one (%s)",
+            "Файл %s не перечитан: %s: %s; работают последние верные данные (%s)",
             self._what,
             self.path,
             reason,

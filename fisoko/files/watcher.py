@@ -3,9 +3,10 @@
 The request path checks a live file just before it is used (live_file.LiveFile.refresh): that
 is what keeps a request from ever seeing an outdated file, and it stays. But with no requests
 nobody looks, and the person who just saved accounts.yaml in Notepad watches the server window
-for `accounts reloaded` or the PATH:LINE problems and sees nothing. This thread calls the same
-refresh every PERIOD seconds, so an edit is taken, or its problems logged, within the check
-interval plus the settle time (about 1.3 s with the defaults), with or without traffic.
+for «Файл учётных записей перечитан» or the PATH:LINE problems and sees nothing. This thread
+calls the same refresh every PERIOD seconds, so an edit is taken, or its problems logged,
+within the check interval plus the settle time (about 1.3 s with the defaults), with or without
+traffic.
 
 Only `python app.py` starts one, and stops it when serving ends: commands and tests build apps
 that never serve, and a thread per app would outlive them. A polling thread rather than a file

@@ -17,6 +17,8 @@ from typing import NamedTuple
 
 import yaml
 
+from fisoko.files import yaml_errors
+
 try:
     from yaml import CSafeLoader as Loader
 except ImportError:  # PyYAML built without libyaml
@@ -37,6 +39,7 @@ TAG_NAMES = {
     "tag:yaml.org,2002:seq": "a list",
     "tag:yaml.org,2002:map": "a mapping",
 }
+WHAT = {"key": "ключ", "field": "поле", "login": "логин", "accounts": "ключ"}
 _TRUE = {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"}
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
@@ -107,11 +110,10 @@ def compose(text: str, path: str) -> yaml.Node | None:
         with paused_gc():
             return yaml.compose(text, Loader=Loader)
     except yaml.MarkedYAMLError as exc:
-        line = _error_line(exc, text)
-        parts = [p for p in (exc.context, exc.problem) if p]
-        raise Invalid([Problem(path, line, "YAML syntax error: " + ", ".join(parts))]) from None
+        line, message = yaml_errors.explain(exc, text, _error_line(exc, text))
+        raise Invalid([Problem(path, line, message)]) from None
     except yaml.YAMLError as exc:
-        raise Invalid([Problem(path, 1, f"YAML error: {exc}")]) from None
+        raise Invalid([Problem(path, 1, f"ошибка YAML: {exc}")]) from None
 
 
 def document(data: bytes, path: str, empty: str = "the file is empty") -> yaml.Node:
@@ -153,7 +155,8 @@ def mapping_items(
                 Problem(
                     path,
                     line_of(key_node),
-                    f"duplicate {what} '{key}' (first on line {first})",
+                    f"{WHAT.get(what, what)} '{key}' повторяется (впервые — в строке {first}): "
+                    "у каждого ключа должно быть одно место",
                 )
             )
             continue

@@ -49,7 +49,7 @@ def test_import_creates_accounts_and_a_credentials_file(runner, app, accounts_fi
     result = runner.invoke(args=["accounts", "import", str(source)])
     assert result.exit_code == 0, result.output
     output = tmp_path / "schools-credentials.csv"
-    assert f"Imported 25 accounts into {accounts_file}" in result.output
+    assert f"Импортировано записей: 25 в {accounts_file}" in result.output
     assert str(output) in result.output
     assert accounts_file.read_text(encoding="utf-8").startswith(before)
     rows = read_credentials(output)
@@ -112,7 +112,7 @@ def test_every_bad_row_is_reported_and_nothing_is_written(runner, accounts_file,
         f"{source}:7: login edu500001 repeats line 2",
         f"{source}:9: more cells than the 3 columns",
     ]
-    assert "6 problem(s)" in result.output and "nothing was imported" in result.output
+    assert "ошибок в" in result.output and "ничего не импортировано" in result.output
     assert accounts_file.read_bytes() == before
     assert not (tmp_path / "bad-credentials.csv").exists()
 
@@ -144,7 +144,10 @@ def test_an_existing_credentials_file_needs_force(runner, accounts_file, tmp_pat
     output.write_text("keep me", encoding="utf-8")
     before = accounts_file.read_bytes()
     result = runner.invoke(args=["accounts", "import", str(source)])
-    assert result.exit_code == 1 and "already exists; use --force" in result.output
+    assert (
+        result.exit_code == 1
+        and "уже существует; чтобы перезаписать его, добавьте --force" in result.output
+    )
     assert output.read_text(encoding="utf-8") == "keep me"
     assert accounts_file.read_bytes() == before
     forced = runner.invoke(args=["accounts", "import", str(source), "--force"])
@@ -162,7 +165,7 @@ def test_the_credentials_file_never_replaces_the_input_or_the_accounts(
         result = runner.invoke(
             args=["accounts", "import", str(source), "--out", str(target), "--force"]
         )
-        assert result.exit_code == 1 and "would overwrite" in result.output
+        assert result.exit_code == 1 and "затёр бы" in result.output
         assert target.read_bytes() == before
 
 
@@ -179,8 +182,8 @@ def test_a_change_while_hashing_stops_the_import(runner, accounts_file, tmp_path
     monkeypatch.setattr(accounts_cli, "hash_many", hash_while_someone_edits)
     result = runner.invoke(args=["accounts", "import", str(source)])
     assert result.exit_code == 1
-    assert "changed on disk while the passwords were being made" in result.output
-    assert "run the command again" in result.output
+    assert "изменился на диске, пока создавались пароли" in result.output
+    assert "выполните команду ещё раз" in result.output
     assert accounts_file.read_text(encoding="utf-8").endswith("# edited meanwhile\n")
     assert load_accounts(accounts_file).get("edu500001") is None
     assert not (tmp_path / "s-credentials.csv").exists()
@@ -239,7 +242,7 @@ def test_missing_input_or_output_folder(runner, accounts_file, tmp_path, case):
         out = tmp_path / "no" / "such" / "c.csv"
     result = runner.invoke(args=["accounts", "import", str(source), "--out", str(out), "--force"])
     assert result.exit_code == 1
-    assert ("cannot read" if case == "missing csv" else "no folder") in result.output
+    assert ("не удаётся прочитать" if case == "missing csv" else "нет папки") in result.output
     assert "Traceback" not in result.output
 
 
@@ -258,7 +261,7 @@ def test_a_credentials_file_open_in_excel_is_named_and_nothing_changes(
     monkeypatch.setattr(atomic_file.os, "replace", replace_failing(10**6))
     result = runner.invoke(args=["accounts", "import", str(source), "--force"])
     assert result.exit_code == 1
-    assert f"cannot write {output}: " in result.output
+    assert f"не удаётся записать {output}: " in result.output
     assert "open in another program" in result.output
     assert ".tmp" not in result.output and "Traceback" not in result.output
     assert output.read_text(encoding="utf-8") == "open in Excel"

@@ -127,15 +127,15 @@ def test_list_prints_one_row_per_account(runner):
     assert len(rows) == len(PASSWORDS)
     assert rows[0].split() == [
         "niko__77",
-        "coordinator",
+        "координатор",
         "77",
         "Координатор",
         "НИКО,",
         "Москва",
-        "active",
+        "активна",
     ]
-    assert rows[2].split()[:3] == ["edu770001", "school", "77"]
-    assert rows[5].split()[-1] == "disabled"
+    assert rows[2].split()[:3] == ["edu770001", "школа", "77"]
+    assert rows[5].split()[-1] == "отключена"
 
 
 def test_list_of_a_broken_file_shows_its_problems(runner, tmp_path):
@@ -160,7 +160,9 @@ def test_add_from_stdin(runner, accounts_file):
         stdin="Пароль-школы-10\n",
     )
     assert result.exit_code == 0, result.output
-    assert result.output == f"Added edu770010 (school 0010 of region 77) to {accounts_file}\n"
+    assert (
+        result.output == f"Добавлена запись edu770010 (школа 0010 региона 77) в {accounts_file}\n"
+    )
     after = accounts_file.read_text(encoding="utf-8")
     assert after.startswith(before)
     account = load_accounts(accounts_file).get("edu770010")
@@ -191,8 +193,8 @@ def test_add_prompts_twice_without_echo(runner, accounts_file):
         (["EDU770010", "--name", "x"], "Secret-123\n", "bad login 'EDU770010'"),
         (["edu77001", "--name", "x"], "Secret-123\n", "bad login 'edu77001'"),
         (["edu770001", "--name", "x"], "Secret-123\n", "the login edu770001 already exists"),
-        (["edu770010", "--name", "  "], "Secret-123\n", "the name must not be empty"),
-        (["edu770010", "--name", "a\nb"], "Secret-123\n", "the name must be one line"),
+        (["edu770010", "--name", "  "], "Secret-123\n", "название не может быть пустым"),
+        (["edu770010", "--name", "a\nb"], "Secret-123\n", "название должно быть одной строкой"),
         (["edu770010", "--name", "x", "--email", "nope"], "Secret-123\n", "not an email address"),
         (["edu770010", "--name", "x"], "short\n", "too short: at least 8 characters"),
         (["edu770010", "--name", "x"], "я" * 40 + "\n", "too long: at most 72 bytes"),
@@ -223,18 +225,18 @@ def test_commands_on_an_unknown_login_fail(runner, accounts_file, command):
     extra = ["--password-stdin"] if command == "passwd" else []
     result = invoke(runner, command, "edu779999", *extra, stdin="Secret-123\n")
     assert result.exit_code == 1
-    assert f"no account edu779999 in {accounts_file}" in result.output
+    assert f"учётной записи edu779999 нет в {accounts_file}" in result.output
     assert accounts_file.read_bytes() == before
 
 
 def test_disable_enable_and_their_repeats(runner, accounts_file):
     assert (
         invoke(runner, "disable", "edu770001").output
-        == f"edu770001 is disabled in {accounts_file}\n"
+        == f"Запись edu770001 отключена в {accounts_file}\n"
     )
     assert load_accounts(accounts_file).get("edu770001").disabled
     again = invoke(runner, "disable", "edu770001")
-    assert again.exit_code == 0 and "already disabled; nothing changed" in again.output
+    assert again.exit_code == 0 and "уже отключена; ничего не изменено" in again.output
     assert invoke(runner, "enable", "edu770001").exit_code == 0
     assert not load_accounts(accounts_file).get("edu770001").disabled
     assert invoke(runner, "enable", "edu770009").exit_code == 0
@@ -244,7 +246,7 @@ def test_disable_enable_and_their_repeats(runner, accounts_file):
 def test_remove(runner, accounts_file):
     result = invoke(runner, "remove", "edu770002")
     assert result.exit_code == 0
-    assert result.output == f"Removed edu770002 from {accounts_file}\n"
+    assert result.output == f"Запись edu770002 удалена из {accounts_file}\n"
     loaded = load_accounts(accounts_file)
     assert loaded.get("edu770002") is None and len(loaded) == len(PASSWORDS) - 1
 
@@ -285,7 +287,7 @@ def test_a_file_changed_after_it_was_read_is_not_overwritten(runner, accounts_fi
     result = invoke(runner, "disable", "edu770001")
     assert result.exit_code == 1
     assert "changed on disk after it was read" in result.output
-    assert "run the command again" in result.output
+    assert "выполните команду ещё раз" in result.output
     assert accounts_file.read_text(encoding="utf-8").endswith("# hand edit\n")
     assert not load_accounts(accounts_file).get("edu770001").disabled
 
@@ -301,7 +303,7 @@ def test_a_failed_replace_leaves_the_original_and_no_temp(runner, accounts_file,
     monkeypatch.setattr(atomic_file.os, "replace", crash)
     result = invoke(runner, "remove", "edu770001")
     assert result.exit_code == 1
-    assert f"cannot write {accounts_file}: Permission denied" in result.output
+    assert f"не удаётся записать {accounts_file}: Permission denied" in result.output
     assert accounts_file.read_bytes() == before
     assert not [p for p in accounts_file.parent.iterdir() if p.suffix == ".tmp"]
 
@@ -317,7 +319,7 @@ def test_writing_commands_refuse_an_invalid_file(runner, tmp_path):
 def test_a_missing_file_is_a_clear_error(runner, tmp_path):
     result = invoke(runner, "--accounts", str(tmp_path / "none.yaml"), "remove", "edu770001")
     assert result.exit_code == 1
-    assert "cannot read" in result.output and "Traceback" not in result.output
+    assert "не удаётся прочитать" in result.output and "Traceback" not in result.output
 
 
 def test_two_writers_at_once_both_succeed(accounts_file, tmp_path):
@@ -365,10 +367,10 @@ def test_a_flow_style_file_is_listed_and_edited_where_safe(runner, tmp_path):
     listed = invoke(runner, "--accounts", str(flow), "list")
     assert listed.exit_code == 0 and listed.output.split() == [
         "edu770001",
-        "school",
+        "школа",
         "77",
         "A",
-        "active",
+        "активна",
     ]
     disabled = invoke(runner, "--accounts", str(flow), "disable", "edu770001")
     assert disabled.exit_code == 0, disabled.output  # a value inside {...} can still be changed
@@ -388,7 +390,7 @@ def test_a_read_only_accounts_file_is_named_and_left_alone(runner, accounts_file
     finally:
         accounts_file.chmod(0o644)
     assert result.exit_code == 1
-    assert f"cannot write {accounts_file}: the file is read-only" in result.output
+    assert f"не удаётся записать {accounts_file}: the file is read-only" in result.output
     assert accounts_file.read_bytes() == before
     assert not [p for p in accounts_file.parent.iterdir() if p.suffix == ".tmp"]
 

@@ -92,7 +92,8 @@ def test_every_problem_is_reported_with_its_line():
         """
     )
     assert found == [
-        "acc.yaml:5: duplicate login 'edu770001' (first on line 2)",
+        "acc.yaml:5: логин 'edu770001' повторяется (впервые — в строке 2): "
+        "у каждого ключа должно быть одно место",
         "acc.yaml:8: bad login 'EDU770002': " + accounts.LOGIN_RULE,
         "acc.yaml:11: edu770003: missing field 'password_hash'",
         "acc.yaml:15: password_hash: not a bcrypt hash ($2b$12$ and 53 more characters); "
@@ -118,10 +119,10 @@ def test_every_problem_is_reported_with_its_line():
             "accounts:\n  edu770001: [1, 2]\n",
             "acc.yaml:2: edu770001: expected the account's fields (name, ...)",
         ),
-        ("accounts: {\n  edu770001: {name: x\n", "acc.yaml:2: YAML syntax error"),
-        ("accounts:\n  edu770001:\n    name: 'x\n", "acc.yaml:3: YAML syntax error"),
-        ("accounts:\n\tedu770001: {}\n", "acc.yaml:2: YAML syntax error"),
-        ("accounts: {}\n---\naccounts: {}\n", "acc.yaml:2: YAML syntax error"),
+        ("accounts: {\n  edu770001: {name: x\n", "acc.yaml:2: не закрыта скобка"),
+        ("accounts:\n  edu770001:\n    name: 'x\n", "acc.yaml:3: не закрыта кавычка"),
+        ("accounts:\n\tedu770001: {}\n", "acc.yaml:2: в строке символ табуляции"),
+        ("accounts: {}\n---\naccounts: {}\n", "acc.yaml:2: в файле должен быть один документ"),
     ],
 )
 def test_broken_files(text, expected):
@@ -137,7 +138,10 @@ def test_duplicate_field_is_reported():
     found = problems_of(
         f"accounts:\n  edu770001:\n    name: a\n    name: b\n    password_hash: {HASH}\n"
     )
-    assert found == ["acc.yaml:4: duplicate field 'name' (first on line 3)"]
+    assert found == [
+        "acc.yaml:4: поле 'name' повторяется (впервые — в строке 3): "
+        "у каждого ключа должно быть одно место"
+    ]
 
 
 def test_not_utf8_names_the_line():

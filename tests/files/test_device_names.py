@@ -71,7 +71,7 @@ def test_import_refuses_a_device_name_for_the_credentials(runner, accounts_file,
     before = accounts_file.read_bytes()
     result = runner.invoke(args=["accounts", "import", str(source), "--out", "com1.csv"])
     assert result.exit_code == 1
-    assert "the credentials file 'com1.csv' is a Windows device name (COM1)" in result.output
+    assert "файл с паролями 'com1.csv' is a Windows device name (COM1)" in result.output
     assert accounts_file.read_bytes() == before
 
 

@@ -50,7 +50,7 @@ def test_valid_edit_is_swapped_in(store, accounts_file, caplog):
     assert len(store.accounts) == 1
     assert old.get("edu770001") is not None  # the old snapshot itself never changes
     assert caplog.messages == [
-        f"accounts reloaded: {accounts_file}: 1 accounts (before: 6 accounts)"
+        f"Файл учётных записей перечитан: {accounts_file}: записей: 1 (было: записей: 6)"
     ]
 
 
@@ -97,8 +97,8 @@ def test_invalid_edit_keeps_the_last_valid_accounts_and_logs_once(
     skipped = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert len(skipped) == 1
     assert (
-        "reload skipped" in skipped[0]
-        and "still serving the last valid one (6 accounts)" in (skipped[0])
+        "не перечитан" in skipped[0]
+        and "работают последние верные данные (записей: 6)" in (skipped[0])
     )
     write(accounts_file, accounts_yaml({"niko__78": "Koord-78-Pass"}))
     check(store)
@@ -118,8 +118,8 @@ def test_rename_save_and_the_missing_moment(store, accounts_file, caplog):
     check(store)
     assert list(store.accounts.by_login) == ["edu770002"]
     messages = caplog.messages
-    assert len([m for m in messages if "cannot read it" in m]) == 1
-    assert messages[-1].startswith("accounts reloaded")
+    assert len([m for m in messages if "не удаётся прочитать" in m]) == 1
+    assert messages[-1].startswith("Файл учётных записей перечитан")
 
 
 def test_a_file_being_written_is_looked_at_again_shortly(store, accounts_file, caplog):
@@ -127,7 +127,7 @@ def test_a_file_being_written_is_looked_at_again_shortly(store, accounts_file, c
     accounts_file.write_text(accounts_yaml({"niko__77": "Koord-77-Pass"}), encoding="utf-8")
     check(store)
     assert len(store.accounts) == 6
-    assert "reload postponed" in caplog.messages[-1]
+    assert "перечитаю позже" in caplog.messages[-1]
     time.sleep(live_file.SETTLE)
     check(store)
     assert len(store.accounts) == 1
@@ -150,7 +150,7 @@ def test_read_settled_refuses_a_fresh_or_changing_file(tmp_path, monkeypatch):
         return data
 
     monkeypatch.setattr(Path, "read_bytes", read_while_appending)
-    with pytest.raises(Unsettled, match="while it was being read"):
+    with pytest.raises(Unsettled, match="пока его читали"):
         read_settled(path)
 
 
@@ -241,9 +241,9 @@ def test_a_deferred_broken_file_is_logged_and_gives_no_accounts(tmp_path, caplog
 @pytest.mark.parametrize(
     "value, message",
     [
-        ("soon", "FISOKO_ACCOUNTS_RELOAD_SECONDS must be a number of seconds"),
-        ("-1", "FISOKO_ACCOUNTS_RELOAD_SECONDS must be between 0 and 3600"),
-        ("nan", "FISOKO_ACCOUNTS_RELOAD_SECONDS must be between 0 and 3600"),
+        ("soon", "FISOKO_ACCOUNTS_RELOAD_SECONDS должно быть числом секунд"),
+        ("-1", "FISOKO_ACCOUNTS_RELOAD_SECONDS должно быть от 0 до 3600"),
+        ("nan", "FISOKO_ACCOUNTS_RELOAD_SECONDS должно быть от 0 до 3600"),
     ],
 )
 def test_bad_reload_setting_stops_with_a_message(app_config, monkeypatch, capsys, value, message):

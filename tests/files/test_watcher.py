@@ -89,10 +89,10 @@ def test_the_server_window_shows_a_bad_edit_within_2_s_with_no_traffic(tmp_path,
             good.replace("    name: ГБОУ «Школа № 2»", "    name: [x"), "utf-8"
         )
         took = server.wait_for(f"{accounts_file}:", saved, 2.0)
-        assert any("YAML syntax error" in line for _, line in server.lines)
+        assert any("не закрыта скобка" in line for _, line in server.lines)
         saved = time.monotonic()
         accounts_file.write_text(good, encoding="utf-8")
-        took_again = server.wait_for("accounts reloaded", saved, 2.0)
+        took_again = server.wait_for("Файл учётных записей перечитан", saved, 2.0)
     finally:
         server.stop()
     assert took < 2.0 and took_again < 2.0
