@@ -25,6 +25,7 @@ from typing import BinaryIO
 from fisoko.files.atomic_file import discard, replace_with_retry, sync_folder
 from fisoko.files.private import create_private, private_folder
 from fisoko.niko.exchange import quota as quotas
+from fisoko.refused import Refused
 
 log = logging.getLogger("fisoko")
 
@@ -46,15 +47,6 @@ CHUNK = 256 * 1024
 MAX_NAME = 1000
 SWEEP_AFTER = 15 * 60  # seconds
 COLUMNS = "id, owner, role, region, step, name, size, content_type, uploaded_at"
-
-
-class Refused(Exception):
-    """The upload cannot be stored; `message` says why in Russian, `status` is the HTTP answer."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from fisoko.db import connect, get_db
 from fisoko.niko.content import clock
 from fisoko.niko.content.model import current_content
 from fisoko.niko.exchange import marks, upload_store
-from fisoko.niko.exchange.upload_store import Refused, Upload
+from fisoko.niko.exchange.upload_store import Upload
 from fisoko.niko.exchange.uploads import account_quota, closed_message, folder, limit, may_see
+from fisoko.refused import Refused
 from fisoko.settings import MIB
 from fisoko.web.downloads import attachment, no_store
 from fisoko.web.errors import render_error
