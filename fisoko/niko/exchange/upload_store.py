@@ -245,6 +245,11 @@ def delete(conn: sqlite3.Connection, folder: Path, upload_id: str) -> None:
         log.warning("uploads: could not remove %s (%s); the next start removes it", upload_id, exc)
 
 
+def folder_in(instance: str | Path) -> Path:
+    """The uploads folder of an instance folder (named only here)."""
+    return Path(instance) / "uploads"
+
+
 def path_of(folder: Path, upload: Upload) -> Path:
     return folder / upload.id
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from pathlib import Path
 
 from flask import Blueprint, Flask, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
@@ -20,6 +19,7 @@ from fisoko.refused import Refused
 from fisoko.settings import MIB
 from fisoko.web.downloads import attachment, no_store
 from fisoko.web.errors import render_error
+from fisoko.web.security import UPLOAD_ENDPOINT, UPLOAD_PATH
 
 bp = Blueprint("uploads", __name__)
 bp.after_request(no_store)
@@ -49,7 +49,7 @@ def _visible_or_404(upload_id: str) -> Upload:
     return upload
 
 
-@bp.route("/cabinet/niko/uploads", methods=["POST"])
+@bp.route(UPLOAD_PATH, methods=["POST"])
 @login_required
 def upload():
     """Store a file for one of the account's steps; 400/413 with a Russian message otherwise."""
@@ -115,7 +115,7 @@ def delete(upload_id: str):
 
 def _too_large(error: RequestEntityTooLarge):
     """A file that is too big gets the upload limit; any other oversized body a plain 413."""
-    if request.endpoint == "uploads.upload":
+    if request.endpoint == UPLOAD_ENDPOINT:
         return render_error(413, upload_store.too_large_message(limit()))
     return render_error(413)
 
@@ -125,7 +125,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(RequestEntityTooLarge, _too_large)
     conn = connect(app.config["DATABASE"])
     try:
-        removed = upload_store.sweep(conn, Path(app.instance_path) / "uploads")
+        removed = upload_store.sweep(conn, upload_store.folder_in(app.instance_path))
     finally:
         conn.close()
     if removed:

@@ -37,7 +37,7 @@ class Listed:
 
 
 def folder() -> Path:
-    return Path(current_app.instance_path) / "uploads"
+    return upload_store.folder_in(current_app.instance_path)
 
 
 def limit() -> int:

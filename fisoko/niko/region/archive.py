@@ -134,7 +134,7 @@ def region_files(region: str, step: str | None) -> list[tuple[str, Path, int, st
     ]
     found.sort(key=lambda u: u.owner)  # stable: by school, then oldest first
     names = {s.login: s.name for s in current_store().schools_of(region)}
-    folder = Path(current_app.instance_path) / "uploads"
+    folder = upload_store.folder_in(current_app.instance_path)
     result = []
     for name, upload in entries(found, names):
         path = upload_store.path_of(folder, upload)
