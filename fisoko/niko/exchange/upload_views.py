@@ -16,7 +16,6 @@ from fisoko.niko.exchange import marks, upload_store
 from fisoko.niko.exchange.upload_store import Upload
 from fisoko.niko.exchange.uploads import account_quota, closed_message, folder, limit, may_see
 from fisoko.refused import Refused
-from fisoko.settings import MIB
 from fisoko.web.downloads import attachment, no_store
 from fisoko.web.errors import render_error
 from fisoko.web.security import UPLOAD_ENDPOINT, UPLOAD_PATH
@@ -24,22 +23,6 @@ from fisoko.web.security import UPLOAD_ENDPOINT, UPLOAD_PATH
 bp = Blueprint("uploads", __name__)
 bp.after_request(no_store)
 log = logging.getLogger("fisoko")
-
-
-@bp.app_template_filter("file_size")
-def file_size(size: int) -> str:
-    """A size the Russian way: 512 Б, 15 КБ, 1,2 МБ."""
-    if size < 1024:
-        return f"{size} Б"
-    if size < MIB:
-        return f"{round(size / 1024)} КБ"
-    return f"{size / MIB:.1f} МБ".replace(".", ",")
-
-
-@bp.app_template_filter("local_time")
-def local_time(stamp: str) -> str:
-    """A stored UTC moment as ДД.ММ.ГГГГ ЧЧ:ММ of the server's clock."""
-    return clock.local_text(stamp)
 
 
 def _visible_or_404(upload_id: str) -> Upload:
