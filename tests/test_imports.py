@@ -100,3 +100,16 @@ def test_niko_is_its_parts_only():
     assert sorted(p.name for p in niko.iterdir() if (p / "__init__.py").is_file()) == sorted(
         NIKO_PARTS
     )
+
+
+def test_niko_domain_modules_take_no_request():
+    """Only the *views.py modules see the request; the rest is testable without HTTP."""
+    taking = []
+    for name, path in module_files().items():
+        if not name.startswith("fisoko.niko.") or name.endswith("views"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module in ("flask", "flask_login"):
+                used = {a.name for a in node.names} & {"request", "current_user", "Blueprint"}
+                taking += [f"{name}: {u}" for u in sorted(used)]
+    assert taking == []
