@@ -110,6 +110,7 @@ def test_python_app_py_help_lists_the_flags():
         assert flag in result.stdout
 
 
+@pytest.mark.slow
 def test_real_server_login_over_http(tmp_path, accounts_file):
     server = Server(tmp_path, accounts_file)
     try:
@@ -152,6 +153,7 @@ def test_exchange_settings_from_the_environment(app_config, monkeypatch, tmp_pat
     assert (defaults["MAX_UPLOAD_MB"], defaults["TODAY"]) == (20, None)
 
 
+@pytest.mark.slow
 def test_login_attempts_are_logged_under_waitress_serve(tmp_path, accounts_file):
     """waitress-serve configures only the root logger; the audit lines must still appear."""
     port = free_port()

@@ -19,6 +19,8 @@ import probes  # noqa: E402
 import report  # noqa: E402
 import storm  # noqa: E402
 
+pytestmark = pytest.mark.slow
+
 
 def test_generated_accounts_file_is_valid_and_sized(tmp_path):
     path = tmp_path / "a.yaml"

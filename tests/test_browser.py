@@ -41,7 +41,7 @@ WRONG = "Неверный логин или пароль"
 DESKTOP = {"width": 1024, "height": 768}
 PHONE = {"width": 360, "height": 740}
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server in each module
 
 
 def find_chromium() -> str | None:

@@ -15,7 +15,7 @@ from tests.test_browser import PHONE, SHOTS, log_in, low_contrast, no_horizontal
 # The real server, the browser and a fresh page, as tests/test_browser.py makes them.
 browser, server, page = base.browser, base.server, base.page
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a real server in each module
 
 
 def test_a_school_issues_codes_and_prints_only_the_slips(page):

@@ -12,8 +12,12 @@ import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar
 
+import pytest
+
 from fisoko.settings import BASE_DIR
 from tests.helpers import PASSWORDS, NoRedirect, Server
+
+pytestmark = pytest.mark.slow
 
 
 class Browser:

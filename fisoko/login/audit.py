@@ -11,7 +11,7 @@ flood once wrote 6,257 lines), so per source, result and minute only the first i
 the rest are counted and written as one summary line (`login attempts summary ... more=N`) once
 the minute is over (or the server stops). The file is rotated by size: past FISOKO_AUDIT_LOG_MAX_MB
 it becomes `audit.log.1` (the older ones shift up to FISOKO_AUDIT_LOG_BACKUPS, the oldest goes).
-Times come from the project's one clock (fisoko.niko.clock), in the server's local zone.
+Times come from the project's one clock (fisoko.niko.content.clock), in the server's local zone.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, request
 
-from fisoko.niko import clock
+from fisoko.niko.content import clock
 from fisoko.settings import MIB, ConfigError
 
 RESULTS = ("ok", "wrong", "unknown", "disabled", "throttled", "shed")

@@ -15,10 +15,10 @@ import pytest
 
 from app import create_app
 from fisoko.files import disk_full
-from fisoko.niko import upload_store
+from fisoko.niko.exchange import upload_store
 from fisoko.sessions import lifecycle
 from tests.helpers import AuthActions
-from tests.niko.test_uploads import files_in, records, send
+from tests.niko.exchange.test_uploads import files_in, records, send
 
 DISK_WORDS = "На диске сервера закончилось место"
 

@@ -7,9 +7,13 @@ import re
 import threading
 import time
 
+import pytest
+
 from fisoko.accounts.store import AccountStore
 from fisoko.files.watcher import Watcher, start_watching
 from tests.helpers import PASSWORDS, Server, accounts_yaml
+
+pytestmark = pytest.mark.slow
 
 
 def watcher_threads() -> list[threading.Thread]:

@@ -268,6 +268,7 @@ def test_throttle_settings_from_the_environment(app_config, monkeypatch):
     assert actions.login("edu770001", GOOD).status_code == 429
 
 
+@pytest.mark.slow
 def test_real_server_blocks_guesses_and_checks_no_password_while_blocked(tmp_path, accounts_file):
     """`python app.py` as users start it: guesses with a forged X-Forwarded-For each."""
     import re

@@ -15,6 +15,7 @@ from fisoko.web import port
 from tests.helpers import Server, free_port, run_app
 
 
+@pytest.mark.slow
 def test_a_second_python_app_py_on_the_same_port_stops(tmp_path, accounts_file):
     first = Server(tmp_path, accounts_file)
     try:
