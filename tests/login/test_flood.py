@@ -1,4 +1,4 @@
-"""A wrong-password flood on a real server: a user from another address who waits as told gets in."""
+"""A wrong-password flood on a real server: a user elsewhere who waits as told gets in."""
 
 from __future__ import annotations
 
@@ -99,6 +99,8 @@ def test_a_user_who_waits_as_told_gets_in_during_a_flood(tmp_path):
                 break
             told.append(int(headers["Retry-After"]))
             assert 'value="edu770001"' in page
+            if not 1 <= told[-1] <= 30:
+                break
             time.sleep(told[-1])
         took = time.monotonic() - started
         flooding = all(thread.is_alive() for thread in flood)
@@ -111,5 +113,4 @@ def test_a_user_who_waits_as_told_gets_in_during_a_flood(tmp_path):
     assert answers.count(503) > 0, "the flood never filled the queue: the test shows nothing"
     assert status == 302, f"not in after {took:.1f} s, told {told}"
     assert took < 20 and all(1 <= seconds <= 30 for seconds in told), told
-    print(f"took={took:.1f} told={told} flood={len(answers)} shed={answers.count(503)} wrong={answers.count(200)}")
     assert "Traceback" not in server.output
