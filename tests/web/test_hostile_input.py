@@ -157,5 +157,7 @@ def test_next_after_a_good_login_never_leads_off_site(app, target):
 @fuzz
 @given(path=st.text(max_size=60))
 def test_any_path_gets_no_5xx(app, path):
-    response = app.test_client().get("/" + quote(path))
+    # a target starting with "//" would name a host to the test client itself, which then fails
+    # encoding it before the app sees anything; the app's answer to such paths is what counts
+    response = app.test_client().get("/" + quote(path).lstrip("/"))
     assert response.status_code < 500
