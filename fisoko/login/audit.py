@@ -9,8 +9,10 @@ Every attempt that reaches a password check (`ok`, `wrong`, `unknown`, `disabled
 line. Attempts refused without a check (`shed`, `throttled`) are what a flood is made of (a 30 s
 flood once wrote 6,257 lines), so per source, result and minute only the first is written in full;
 the rest are counted and written as one summary line (`login attempts summary ... more=N`) once
-the minute is over (or the server stops). The file is rotated by size: past FISOKO_AUDIT_LOG_MAX_MB
-it becomes `audit.log.1` (the older ones shift up to FISOKO_AUDIT_LOG_BACKUPS, the oldest goes).
+the minute is over (within FLUSH_SECONDS), or at a normal exit (Ctrl+C): a process killed
+outright loses the counts of its last minute. The file is rotated by size: past
+FISOKO_AUDIT_LOG_MAX_MB it becomes `audit.log.1` (the older ones shift up to
+FISOKO_AUDIT_LOG_BACKUPS, the oldest goes).
 Times come from the project's one clock (fisoko.niko.content.clock), in the server's local zone.
 """
 
