@@ -46,7 +46,7 @@ def niko():
     now, step_states, overview = _agenda(account, today)
     feed = news.feed(account)
     news.mark_seen(account, feed)
-    upload_steps, selected = uploads.form_steps(guide, today)
+    upload_steps, selected = uploads.form_steps(guide, clock.wall())
     return render_template(
         "cabinet/niko.html",
         account=account,

@@ -8,6 +8,7 @@ import sqlite3
 
 import pytest
 
+from fisoko.db import database_path
 from fisoko.niko.region import table as region
 from tests.helpers import PASSWORDS, csrf_token, make_hash
 
@@ -36,7 +37,7 @@ def app_config(app_config):
 
 
 def mark_done(app, login: str, *steps: str) -> None:
-    conn = sqlite3.connect(app.config["DATABASE"])
+    conn = sqlite3.connect(database_path(app))
     with conn:
         conn.executemany(
             "INSERT INTO step_marks VALUES (?, ?, ?, 1, '2027-03-01T10:00:00+00:00')",
