@@ -24,7 +24,7 @@ from fisoko.login import audit, lanes, throttle
 from fisoko.niko.content import rehearsal
 from fisoko.sessions import cookie as session_cookie
 from fisoko.sessions import csrf_tokens, lifecycle
-from fisoko.web import errors, health, security, server, url_cache
+from fisoko.web import errors, filters, health, security, server, url_cache
 from fisoko.web import port as listen_port
 
 csrf = CSRFProtect()
@@ -105,6 +105,7 @@ def _init_web(app: Flask) -> None:
     """Error pages, security headers and body limits, then every blueprint in one place."""
     errors.init_app(app)
     security.init_app(app)
+    filters.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     niko.init_app(app)

@@ -57,6 +57,11 @@ def now_utc() -> str:
     return now().astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
+def now_local() -> dt.datetime:
+    """The real moment in the server's time zone (audit lines, ZIP entries), never `TODAY`."""
+    return dt.datetime.now().astimezone()
+
+
 def local_text(stamp: str) -> str:
     """A stored UTC moment as ДД.ММ.ГГГГ ЧЧ:ММ in the study's zone."""
     moment = dt.datetime.fromisoformat(stamp).astimezone(current_content().zone)

@@ -39,7 +39,7 @@ class Listed:
 
 def folder(app: Flask | None = None) -> Path:
     """The uploads folder of the exchange's state (a rehearsal's own during a rehearsal)."""
-    return state_folder(app) / "uploads"
+    return upload_store.folder_in(state_folder(app))
 
 
 def limit() -> int:
@@ -70,12 +70,6 @@ class ListPage:
     @property
     def first_index(self) -> int:
         return (self.number - 1) * PAGE_SIZE
-
-
-def page_number(raw: str | None) -> int:
-    """The page asked for in the query string; anything that is not a positive number is 1."""
-    text = (raw or "").strip()
-    return int(text) if text.isdigit() and 0 < len(text) < 7 and int(text) > 0 else 1
 
 
 def listed(account: Account, page: int = 1) -> ListPage:

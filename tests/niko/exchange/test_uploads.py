@@ -10,6 +10,7 @@ import sqlite3
 import threading
 import time
 from dataclasses import replace
+from pathlib import Path
 from urllib.parse import quote, unquote
 
 import pytest
@@ -21,6 +22,7 @@ from fisoko.db import database_path
 from fisoko.niko.content.model import RoleGuide
 from fisoko.niko.exchange import upload_store
 from fisoko.niko.exchange.uploads import folder as uploads_folder
+from fisoko.web.security import UPLOAD_ENDPOINT, UPLOAD_PATH
 from tests.helpers import csrf_token
 
 UPLOAD_LINK_RE = re.compile(r'href="/cabinet/niko/uploads/([0-9a-f]{32})"')
@@ -579,3 +581,10 @@ def test_a_file_held_for_good_fails_the_upload_and_leaves_nothing(login_as, app,
     assert response.status_code == 500
     assert "Не удалось сохранить файл" in response.get_data(as_text=True)
     assert records(app) == [] and files_in(app) == []
+
+
+def test_the_upload_route_is_the_one_the_body_limits_name(app):
+    """fisoko.web.security names the upload route once; the view and both body limits use it."""
+    (rule,) = [r for r in app.url_map.iter_rules() if r.endpoint == UPLOAD_ENDPOINT]
+    assert (rule.rule, "POST" in rule.methods) == (UPLOAD_PATH, True)
+    assert upload_store.folder_in(app.instance_path) == Path(app.instance_path) / "uploads"
