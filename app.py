@@ -22,6 +22,7 @@ from fisoko.files import disk_full, watcher
 from fisoko.files.private import private_folder
 from fisoko.files.yaml_source import Invalid
 from fisoko.login import audit, lanes, throttle
+from fisoko.niko.content import rehearsal
 from fisoko.sessions import cookie as session_cookie
 from fisoko.sessions import csrf_tokens, lifecycle
 from fisoko.web import errors, filters, health, security, server, stopping, url_cache
@@ -129,6 +130,7 @@ def create_app(config: dict | None = None) -> Flask:
     _init_sessions(app)
     _init_web(app)
     app.cli.add_command(accounts_cli.group)
+    rehearsal.init_app(app)
     return app
 
 
@@ -150,7 +152,7 @@ def main(argv: list[str] | None = None) -> None:
     """`python app.py [--host H] [--port P] [--accounts PATH]`, or `python app.py accounts ...`."""
     argv = sys.argv[1:] if argv is None else argv
     console.never_fail_to_encode()
-    if argv[:1] == ["accounts"]:
+    if argv[:1] in (["accounts"], ["rehearsal"]):
         from flask.cli import FlaskGroup
 
         logging.basicConfig(level=logging.INFO, format=console.FORMAT)

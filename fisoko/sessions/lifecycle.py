@@ -19,7 +19,7 @@ import time
 
 from flask import Flask, current_app, session
 
-from fisoko.db import get_db
+from fisoko.db import get_shared_db as get_db
 from fisoko.files import disk_full
 from fisoko.sessions.logout_stamp import LogoutStamp
 

@@ -9,7 +9,7 @@ from flask import Blueprint, Flask, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from fisoko.db import connect, get_db
+from fisoko.db import connect, database_path, get_db
 from fisoko.files import disk_full
 from fisoko.niko.content import clock
 from fisoko.niko.content.model import current_content
@@ -41,7 +41,7 @@ def upload():
     step = current_content().guide(account.role).step(request.form.get("step", ""))
     if step is None:
         return render_error(400, "Выберите шаг, к которому относится файл, из списка.")
-    if not step.accepts_uploads(clock.today()):
+    if not step.accepts_uploads(clock.wall()):
         return render_error(400, closed_message(step))
     sent = request.files.get("file")
     try:
@@ -110,9 +110,9 @@ def _too_large(error: RequestEntityTooLarge):
 def init_app(app: Flask) -> None:
     """The Russian 413 page, and removing what a crash may have left in the folder."""
     app.register_error_handler(RequestEntityTooLarge, _too_large)
-    conn = connect(app.config["DATABASE"])
+    conn = connect(database_path(app))
     try:
-        removed = upload_store.sweep(conn, upload_store.folder_in(app.instance_path))
+        removed = upload_store.sweep(conn, folder(app))
     finally:
         conn.close()
     if removed:

@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 import pytest
 
+from fisoko.db import database_path
 from fisoko.niko.exchange import codes
 from fisoko.refused import Refused
 from tests.helpers import csrf_token
@@ -27,7 +28,7 @@ def issue(client, school_class: str = "8А", count: str = "5", token: str | None
 
 
 def stored(app) -> list[tuple[str, str, str]]:
-    conn = sqlite3.connect(app.config["DATABASE"])
+    conn = sqlite3.connect(database_path(app))
     try:
         return conn.execute(
             "SELECT login, class, code FROM participant_codes ORDER BY id"
