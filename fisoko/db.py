@@ -156,10 +156,9 @@ def _connection(path: str) -> sqlite3.Connection:
     cache: dict[str, sqlite3.Connection] = _local.__dict__.setdefault("connections", {})
     conn = cache.get(path)
     if conn is None:
-        ready: set[str] = current_app.extensions.setdefault("fisoko.db_ready", set())
+        ready: dict[str, sqlite3.Connection] = current_app.extensions["fisoko.db_ready"]
         if path not in ready:
-            prepare(path)
-            ready.add(path)
+            ready[path] = prepare(path)
         conn = cache[path] = connect(path)
     return conn
 
@@ -175,10 +174,12 @@ def get_shared_db() -> sqlite3.Connection:
 
 
 def close_thread_connections(path: str) -> None:
-    """Close this thread's connection to a database file (before the file is removed)."""
-    conn = _local.__dict__.get("connections", {}).pop(path, None)
-    if conn is not None:
-        conn.close()
+    """Close this thread's and the app's held connection to a database file (before the file is
+    removed: Windows cannot remove an open file)."""
+    held = current_app.extensions.get("fisoko.db_ready", {}).pop(path, None)
+    for conn in (_local.__dict__.get("connections", {}).pop(path, None), held):
+        if conn is not None:
+            conn.close()
 
 
 def journal_warning(path: str, mode: str) -> str | None:
@@ -194,8 +195,13 @@ def journal_warning(path: str, mode: str) -> str | None:
     )
 
 
-def prepare(path: str) -> None:
-    """Create or migrate a database file (and its folder); warn when it is not in WAL mode."""
+def prepare(path: str) -> sqlite3.Connection:
+    """Create or migrate a database file (and its folder); warn when it is not in WAL mode.
+
+    The connection it returns is to be held open for the app's life: while one connection is
+    open, SQLite keeps the -wal and -shm files, so a request thread that connects later needs no
+    new file, even on a full disk.
+    """
     folder = Path(path).parent
     if not folder.is_dir():
         private_folder(folder)
@@ -208,12 +214,10 @@ def prepare(path: str) -> None:
     except BaseException:
         conn.close()
         raise
-    # Held open for the app's life: while one connection is open, SQLite keeps the -wal and -shm
-    # files, so a request thread that connects later needs no new file, even on a full disk.
-    app.extensions["fisoko.db_anchor"] = conn
     for part in ("", "-wal", "-shm"):  # SQLite gives later -wal/-shm files the database's mode
         if Path(path + part).exists():
             private_file(Path(path + part))
+    return conn
 
 
 def init_app(app: Flask) -> None:
@@ -223,7 +227,6 @@ def init_app(app: Flask) -> None:
     if where is not None:
         log.warning("%s", local_disk.network_warning(app.instance_path, where))
     real = app.config.setdefault("DATABASE", str(Path(app.instance_path) / FILENAME))
-    ready = app.extensions.setdefault("fisoko.db_ready", set())
+    ready = app.extensions.setdefault("fisoko.db_ready", {})  # path: its connection held open
     for path in dict.fromkeys((real, database_path(app))):
-        prepare(path)
-        ready.add(path)
+        ready[path] = prepare(path)

@@ -158,7 +158,8 @@ def test_login_attempts_are_logged_under_waitress_serve(tmp_path, accounts_file)
     """waitress-serve configures only the root logger; the audit lines must still appear."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "waitress", "--port", str(port), "--call", "app:create_app"],
+        [sys.executable, "-m", "waitress", "--host", "127.0.0.1", "--port", str(port)]
+        + ["--call", "app:create_app"],
         cwd=BASE_DIR,
         env={
             **os.environ,

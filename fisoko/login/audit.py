@@ -27,7 +27,7 @@ import threading
 import weakref
 from pathlib import Path
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_app_context, request
 
 from fisoko.niko.content import clock
 from fisoko.settings import MIB, ConfigError
@@ -95,7 +95,10 @@ def event(actor: str, action: str, **details: str) -> None:
 
 
 def now_local() -> dt.datetime:
-    """The project's clock as a moment in the server's local zone."""
+    """The project's clock as a moment in the server's local zone (the server's own clock for a
+    log used without an app, as in the tests of the file's rotation)."""
+    if not has_app_context():
+        return dt.datetime.now().astimezone()
     return dt.datetime.fromisoformat(clock.now_utc()).astimezone()
 
 
@@ -111,8 +114,13 @@ def describe_summary(address: str, result: str, minute: str, more: int, logins: 
 class AuditLog:
     """Where audit lines go: the `fisoko.audit` logger and, when set, a size-rotated file."""
 
-    def __init__(self, path: Path | None, max_bytes: int, backups: int) -> None:
+    def __init__(
+        self, path: Path | None, max_bytes: int, backups: int, app: Flask | None = None
+    ) -> None:
         self.path = path
+        # the flusher thread and the exit hook run outside any request: they need the app's
+        # context for its clock (the study's zone, a rehearsal's date)
+        self._app = weakref.ref(app) if app is not None else None
         self.max_bytes = max_bytes
         self.backups = backups
         self._lock = threading.Lock()
@@ -175,6 +183,14 @@ class AuditLog:
 
     def flush(self, everything: bool = False) -> None:
         """Write the summary of every minute that is over (of every minute, at the end)."""
+        app = self._app() if self._app is not None else None
+        if app is not None and not has_app_context():
+            with app.app_context():
+                self._flush(everything)
+        else:
+            self._flush(everything)
+
+    def _flush(self, everything: bool) -> None:
         minute = now_local().strftime("%Y-%m-%dT%H:%M")
         with self._lock:
             done = {k: v for k, v in self._pending.items() if everything or v[0] != minute}
@@ -235,5 +251,5 @@ def init_app(app: Flask) -> None:
                 f"FISOKO_AUDIT_LOG: cannot write {path}: {exc.strerror or exc}"
             ) from None
     app.extensions["fisoko.audit"] = AuditLog(
-        path, app.config["AUDIT_LOG_MAX_MB"] * MIB, app.config["AUDIT_LOG_BACKUPS"]
+        path, app.config["AUDIT_LOG_MAX_MB"] * MIB, app.config["AUDIT_LOG_BACKUPS"], app
     )

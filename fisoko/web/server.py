@@ -110,6 +110,11 @@ class RouteLimitedParser(HTTPRequestParser):
 class GuardedChannel(HTTPChannel):
     error_task_class = RussianErrorTask
     parser_class = RouteLimitedParser
+    answered = False  # whether a request of this connection has been served
+
+    def service(self) -> None:
+        super().service()
+        self.answered = True
 
 
 def _channels_from(socket_map: dict, host: str) -> list[HTTPChannel]:
@@ -121,9 +126,11 @@ def _channels_from(socket_map: dict, host: str) -> list[HTTPChannel]:
 
 
 def _is_idle(channel: HTTPChannel) -> bool:
-    """A keep-alive connection waiting for its next request: nothing read, running or unsent."""
+    """A keep-alive connection waiting for its next request: one served, nothing read, running or
+    unsent since. A new connection is never idle: its first bytes may not have been read yet."""
     return (
-        channel.connected
+        getattr(channel, "answered", False)
+        and channel.connected
         and not channel.requests
         and channel.request is None
         and not channel.total_outbufs_len

@@ -323,8 +323,9 @@ def test_a_class_behind_one_address_loads_the_login_page_without_a_failure(live)
 
 def test_the_oldest_idle_connection_is_closed_first():
     class Channel:
-        def __init__(self, last_activity, busy=False):
+        def __init__(self, last_activity, busy=False, answered=True):
             self.connected, self.request, self.total_outbufs_len = True, None, 0
+            self.answered = answered
             self.requests = ["task"] if busy else []
             self.last_activity, self.closed = last_activity, False
 
@@ -335,3 +336,5 @@ def test_the_oldest_idle_connection_is_closed_first():
     assert server.close_oldest_idle([busy_oldest, idle_new, idle_old])
     assert idle_old.closed and not idle_new.closed and not busy_oldest.closed
     assert not server.close_oldest_idle([Channel(1, busy=True)])
+    fresh = Channel(0, answered=False)  # accepted, its first bytes not read yet: not idle
+    assert not server.close_oldest_idle([fresh]) and not fresh.closed
