@@ -81,8 +81,11 @@ def _csv_rows(data: bytes) -> Iterator[list[str]]:
         text = data.decode("cp1251")  # Excel in Russian saves CSV in Windows-1251
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") >= first.count(",") else ","
-    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-        yield [cell.strip() for cell in row]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = next(reader, None)
+    if header is not None:
+        yield [cell.strip() for cell in header]
+    yield from reader  # data cells are stripped where they are read: most need no copy
 
 
 def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
@@ -160,41 +163,47 @@ def check_rows(rows: Iterable[list[str]], spec: FormSpec, issued: set[str]) -> i
         raise FormRefused(problems)
     code_at = spec.columns.index(spec.code_column)
     scores = [(i, spec.maxima[name]) for i, name in enumerate(spec.columns) if name in spec.maxima]
+    width = len(spec.columns)
+    code_letter = column_letter(code_at)
+    # The scores a cell may hold as written: a cell found here needs no int(); others take the
+    # full parse, so both paths give the same answer.
+    plain = {index: {str(n) for n in range(maximum + 1)} for index, maximum in scores}
     seen: dict[str, int] = {}
     participants = 0
     any_score = False
-    for number, raw in enumerate(iterator, start=2):
-        row = _trimmed(raw)
-        if not row:
+    for number, row in enumerate(iterator, start=2):
+        if len(row) > width:
+            for index in range(width, len(row)):
+                if row[index].strip():
+                    problems.append(
+                        Problem(number, column_letter(index), "значение вне столбцов формы")
+                    )
+            row = row[:width]
+        elif len(row) < width:
+            row = row + [""] * (width - len(row))
+        if not any(cell.strip() for cell in row):
             continue
         participants += 1
         if participants > MAX_ROWS:
-            raise FormRefused(
-                [
-                    Problem(
-                        None,
-                        None,
-                        f"в форме больше {MAX_ROWS:,} строк участников".replace(",", " "),
-                    )
-                ]
-            )
-        for index in range(len(spec.columns), len(row)):
-            problems.append(Problem(number, column_letter(index), "значение вне столбцов формы"))
-        cells = row + [""] * (len(spec.columns) - len(row))
-        code = cells[code_at]
-        letter = column_letter(code_at)
+            limit = f"{MAX_ROWS:,}".replace(",", " ")
+            raise FormRefused([Problem(None, None, f"в форме больше {limit} строк участников")])
+        code = row[code_at].strip()
         if not code:
-            problems.append(Problem(number, letter, "нет кода участника"))
+            problems.append(Problem(number, code_letter, "нет кода участника"))
         elif code not in issued:
-            problems.append(Problem(number, letter, f"код участника {code} школа не выдавала"))
+            problems.append(Problem(number, code_letter, f"код участника {code} школа не выдавала"))
         elif code in seen:
             problems.append(
-                Problem(number, letter, f"код участника {code} уже был в строке {seen[code]}")
+                Problem(number, code_letter, f"код участника {code} уже был в строке {seen[code]}")
             )
         else:
             seen[code] = number
         for index, maximum in scores:
-            text = cells[index]
+            text = row[index]
+            if text in plain[index]:
+                any_score = True
+                continue
+            text = text.strip()
             any_score = any_score or bool(text)
             message = _score_problem(text, maximum)
             if message:

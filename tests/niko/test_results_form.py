@@ -162,3 +162,17 @@ def test_a_zip_that_is_not_a_workbook_is_refused():
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("hello.txt", "hi")
     assert refused(out.getvalue(), "f.xlsx") == ["файл не открывается как таблица XLSX"]
+
+
+def test_padded_and_plain_scores_give_the_same_answer():
+    plain = [list(COLUMNS), [10001, 8, 1, 1, 2, 0, 3, 4, "да"]]
+    padded = [list(COLUMNS), [" 10001 ", 8, 1, " 1", "2 ", " 0 ", "3", " 4", "да"]]
+    assert check(as_csv(plain), "f.csv", SPEC, ISSUED) == 1
+    assert check(as_csv(padded), "f.csv", SPEC, ISSUED) == 1
+    over = [list(COLUMNS), [10001, 8, 1, " 5 ", 2, 0, 3, 4, "да"]]
+    assert refused(as_csv(over)) == ["Строка 2, столбец D: балл 5 вне диапазона от 0 до 1"]
+
+
+def test_values_beyond_the_form_columns_are_listed_but_empty_ones_ignored():
+    rows = [list(COLUMNS), GOOD[1] + ["", "  "], GOOD[2] + ["", "x"]]
+    assert refused(as_csv(rows)) == ["Строка 3, столбец K: значение вне столбцов формы"]
