@@ -21,7 +21,7 @@ from fisoko.files import watcher
 from fisoko.files.private import private_folder
 from fisoko.files.yaml_source import Invalid
 from fisoko.login import audit, lanes, throttle
-from fisoko.niko import archive, codes, materials, progress, sample, support, uploads
+from fisoko.niko import archive, codes, materials, progress, reviews, sample, support, uploads
 from fisoko.niko.content import load_content
 from fisoko.sessions import cookie as session_cookie
 from fisoko.sessions import csrf_tokens, lifecycle
@@ -73,6 +73,7 @@ BLUEPRINTS = (
     health.bp,
     materials.bp,
     uploads.bp,
+    reviews.bp,
     progress.bp,
     support.bp,
     codes.bp,
