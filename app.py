@@ -14,15 +14,13 @@ from flask_wtf.csrf import CSRFProtect
 
 import auth
 import cabinet
-from fisoko import console, db, settings
+from fisoko import console, db, niko, settings
 from fisoko.accounts import cli as accounts_cli
 from fisoko.accounts import store as accounts
 from fisoko.files import watcher
 from fisoko.files.private import private_folder
 from fisoko.files.yaml_source import Invalid
 from fisoko.login import audit, lanes, throttle
-from fisoko.niko import archive, codes, materials, progress, reviews, sample, support, uploads
-from fisoko.niko.content import load_content
 from fisoko.sessions import cookie as session_cookie
 from fisoko.sessions import csrf_tokens, lifecycle
 from fisoko.web import errors, health, security, server, url_cache
@@ -52,8 +50,7 @@ def _load_data(app: Flask) -> None:
     """
     path, reload_seconds = app.config["ACCOUNTS"], app.config["ACCOUNTS_RELOAD_SECONDS"]
     try:
-        app.extensions["fisoko.content"] = load_content(app.config["CONTENT"])
-        app.extensions["fisoko.support"] = support.load_support(app.config["SUPPORT"])
+        niko.load_data(app)
         if _in_flask_cli():
             store = accounts.AccountStore.deferred(path, reload_seconds=reload_seconds)
         else:
@@ -71,14 +68,6 @@ BLUEPRINTS = (
     auth.bp,
     cabinet.bp,
     health.bp,
-    materials.bp,
-    uploads.bp,
-    reviews.bp,
-    progress.bp,
-    support.bp,
-    codes.bp,
-    sample.bp,
-    archive.bp,
 )
 
 
@@ -117,8 +106,7 @@ def _init_web(app: Flask) -> None:
     security.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
-    materials.init_app(app)
-    uploads.init_app(app)
+    niko.init_app(app)
     url_cache.init_app(app)
 
 

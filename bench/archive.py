@@ -37,7 +37,7 @@ def prepare(work: Path, schools: int, files: int, size_mb: float) -> None:
     import bcrypt
 
     from fisoko import db
-    from fisoko.niko import upload_store
+    from fisoko.niko.exchange import upload_store
 
     fake = "$2b$04$" + "a" * 53
     lines = ["accounts:", f"  {COORDINATOR}:", "    name: Координатор"]

@@ -3,7 +3,7 @@
     python bench/results_form.py            # 2,000 participants, best of 5
     python bench/results_form.py --quick    # 200 participants, one run
 
-For CSV and XLSX: the check (fisoko/niko/results_form.py) and the bare read (`csv.reader`;
+For CSV and XLSX: the check (fisoko/niko/exchange/results_form.py) and the bare read (`csv.reader`;
 openpyxl read-only, values only) of the same bytes, each timed (best of --repeat) and then its
 peak traced allocation measured (tracemalloc) in a separate pass. Targets: XLSX ≤ 2× the bare
 library's time and memory, CSV ≤ 5×. Writes JSON (bench/results/results_form.json unless --out).
@@ -26,7 +26,7 @@ import openpyxl
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from fisoko.niko.results_form import FormSpec, check  # noqa: E402
+from fisoko.niko.exchange.results_form import FormSpec, check  # noqa: E402
 
 COLUMNS = (
     "Код участника",

@@ -8,7 +8,7 @@ import yaml
 from app import create_app
 from fisoko.files.device_names import device_name_problem, is_device_name
 from fisoko.files.yaml_source import Invalid
-from fisoko.niko.content import load_content
+from fisoko.niko.content.model import load_content
 from fisoko.settings import BASE_DIR
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from tests.niko.test_uploads import send
+from tests.niko.exchange.test_uploads import send
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="permission bits are POSIX only")
 

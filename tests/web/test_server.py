@@ -19,7 +19,7 @@ import pytest
 from fisoko.web import server
 from fisoko.web.security import FORM_LIMIT
 from tests.helpers import AuthActions, Server, app_on, csrf_token
-from tests.niko.test_uploads import form, ids_on_page
+from tests.niko.exchange.test_uploads import form, ids_on_page
 
 ATTACKER = "127.0.0.2"
 PROMPT = 1.0  # seconds: how soon another visitor's GET /login must be answered

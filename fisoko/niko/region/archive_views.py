@@ -1,0 +1,34 @@
+"""The coordinator's ZIP of the region's uploads (blueprint "archive")."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, Response, abort, request
+from flask_login import login_required
+
+from fisoko.accounts.store import COORDINATOR, SCHOOL
+from fisoko.niko.content.model import current_content
+from fisoko.niko.region.archive import region_files, stream
+from fisoko.web.access import account_with_role
+from fisoko.web.downloads import content_disposition, no_store
+
+bp = Blueprint("archive", __name__)
+bp.after_request(no_store)
+
+
+@bp.route("/cabinet/niko/uploads.zip")
+@login_required
+def region_zip():
+    """A coordinator's ZIP of the region's school uploads (`?step=<id>` for one step); 404 else."""
+    account = account_with_role(COORDINATOR)
+    step = request.args.get("step") or None
+    if step is not None and current_content().guide(SCHOOL).step(step) is None:
+        abort(404)
+    files = region_files(account.region, step)
+    moment = dt.datetime.now()
+    name = f"niko-uploads-{account.region}{'-' + step if step else ''}-{moment:%Y-%m-%d}.zip"
+    response = Response(stream(files, moment.timetuple()[:6]))
+    response.headers["Content-Type"] = "application/zip"
+    response.headers["Content-Disposition"] = content_disposition(name)
+    return response

@@ -1,0 +1,134 @@
+"""The region at a glance: a bar per school step, and the table of schools sorted, filtered, paged.
+
+Everything is chosen by query parameters (`sort`, `show`, `page`), so the page works without a
+script and a coordinator can bookmark or share a view. Values outside the known ones fall back to
+the defaults instead of failing: they only ever come from the page's own links.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from fisoko.niko.content.model import Step
+from fisoko.niko.region import sample
+from fisoko.niko.region.overview import Overview, SchoolRow
+
+PAGE_SIZE = 50
+SORTS = ("school", "progress")
+SHOWS = ("all", "late", "replace")
+
+
+@dataclass(frozen=True)
+class StepBar:
+    """How many schools did a step, are late with it, or have time left; and the bar's geometry."""
+
+    number: int
+    step: Step
+    done: int
+    late: int
+    rest: int
+
+    @property
+    def total(self) -> int:
+        return self.done + self.late + self.rest
+
+    def widths(self) -> tuple[float, float, float]:
+        """The three parts as percentages of the bar (SVG user units out of 100)."""
+        if not self.total:
+            return 0.0, 0.0, 100.0
+        done = round(100 * self.done / self.total, 2)
+        late = round(100 * self.late / self.total, 2)
+        return done, late, round(100 - done - late, 2)
+
+
+@dataclass(frozen=True)
+class RegionPage:
+    """What the coordinator's region section shows for one choice of sort, filter and page."""
+
+    overview: Overview
+    bars: tuple[StepBar, ...]
+    rows: tuple[SchoolRow, ...]
+    sort: str
+    show: str
+    page: int
+    pages: int
+    matched: int
+    first: int
+    sample_open: bool
+    sample_deadline: dt.date | None
+
+    @property
+    def to_replace(self) -> int:
+        """Schools of the accounts file marked for replacement (a removed school is not counted)."""
+        return sum(row.sample == sample.REPLACE for row in self.overview.rows)
+
+    def link(self, **changes: object) -> dict[str, object]:
+        """Query parameters for a link that changes some of the choices (defaults left out)."""
+        chosen = {"sort": self.sort, "show": self.show, "page": self.page, **changes}
+        return {
+            key: value
+            for key, value in chosen.items()
+            if value not in ("school", "all", 1) or key not in ("sort", "show", "page")
+        }
+
+
+def bars(table: Overview) -> tuple[StepBar, ...]:
+    """One bar per school step over every school of the region."""
+    return tuple(
+        StepBar(
+            number,
+            step,
+            done := sum(step.id in r.done for r in table.rows),
+            late := sum(step.id in r.overdue for r in table.rows),
+            len(table.rows) - done - late,
+        )
+        for number, step in enumerate(table.steps, start=1)
+    )
+
+
+def choose(args: Mapping[str, str]) -> tuple[str, str, int]:
+    """The sort, the filter and the page asked for, with defaults for anything unknown."""
+    sort = args.get("sort", "")
+    show = args.get("show", "")
+    page = args.get("page", "")
+    return (
+        sort if sort in SORTS else SORTS[0],
+        show if show in SHOWS else SHOWS[0],
+        int(page) if page.isascii() and page.isdigit() and 0 < len(page) < 6 else 1,
+    )
+
+
+def select(rows: tuple[SchoolRow, ...], sort: str, show: str) -> list[SchoolRow]:
+    """The rows the filter keeps, in the chosen order (progress: fewest steps done first)."""
+    if show == "late":
+        rows = tuple(r for r in rows if r.overdue)
+    elif show == "replace":
+        rows = tuple(r for r in rows if r.sample == sample.REPLACE)
+    if sort == "progress":
+        return sorted(rows, key=lambda r: (len(r.done), -len(r.overdue), r.account.login))
+    return sorted(rows, key=lambda r: r.account.login)
+
+
+def build(table: Overview, args: Mapping[str, str], today: dt.date) -> RegionPage:
+    """The region section for these query parameters."""
+    sort, show, page = choose(args)
+    chosen = select(table.rows, sort, show)
+    pages = max(1, -(-len(chosen) // PAGE_SIZE))
+    page = max(1, min(page, pages))
+    start = (page - 1) * PAGE_SIZE
+    deadline = sample.deadline()
+    return RegionPage(
+        overview=table,
+        bars=bars(table),
+        rows=tuple(chosen[start : start + PAGE_SIZE]),
+        sort=sort,
+        show=show,
+        page=page,
+        pages=pages,
+        matched=len(chosen),
+        first=start + 1,
+        sample_open=deadline is None or today <= deadline,
+        sample_deadline=deadline,
+    )

@@ -1,0 +1,251 @@
+"""The НИКО content file: the shipped one is valid, and mistakes are reported with lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from fisoko.files.yaml_source import Invalid
+from fisoko.niko.content.model import load_content, parse_content
+from fisoko.niko.content.text import paragraphs
+from fisoko.settings import BASE_DIR
+
+SHIPPED = BASE_DIR / "content" / "niko.yaml"
+
+
+def test_shipped_content_is_valid_and_complete():
+    content = load_content(SHIPPED)
+    assert "НИКО" in content.title
+    assert len(content.schedule) >= 5
+    for role in ("coordinator", "school"):
+        guide = content.guide(role)
+        assert guide.summary and len(guide.steps) >= 3
+        deadlines = [s.deadline for s in guide.steps]
+        assert deadlines == sorted(deadlines)
+    ids = [s.id for g in content.guides.values() for s in g.steps]
+    assert len(ids) == len(set(ids))
+
+
+def test_paragraphs_join_lines_and_split_at_blank_lines():
+    assert paragraphs("a\nb\n\n  c\n") == ("a b", "c")
+
+
+def test_step_lookup(tmp_path: Path):
+    guide = load_content(SHIPPED).guide("school")
+    assert guide.step("upload-form").title
+    assert guide.step("nope") is None
+
+
+def problems_of(text: str) -> list[str]:
+    with pytest.raises(Invalid) as caught:
+        parse_content(textwrap.dedent(text).encode(), "niko.yaml")
+    return [str(p) for p in caught.value.problems]
+
+
+def test_content_mistakes_are_all_reported():
+    found = problems_of(
+        """\
+        study:
+          title: НИКО
+          round: 2027
+          about: текст
+          extra: x
+        schedule:
+          - event: Событие
+            date: 2027-02-30
+            responsible: ФИОКО
+          - event: Событие 2
+            date: 2027-03-01
+            until: 2027-02-01
+            responsible: ФИОКО
+        roles:
+          school:
+            summary: s
+            steps:
+              - id: Bad_Id
+                title: t
+                deadline: 2027-01-01
+                what: w
+              - id: one
+                title: t
+                deadline: tomorrow
+                what: w
+          coordinator:
+            summary: s
+            steps:
+              - id: one
+                title: t
+                deadline: 2027-01-01
+        """
+    )
+    assert found == [
+        "niko.yaml:5: study: unknown key 'extra' (allowed: title, round, about)",
+        "niko.yaml:3: round: expected text, got a number; put it in quotes",
+        "niko.yaml:8: date: no such date '2027-02-30'",
+        "niko.yaml:12: until: the end date is before the start date",
+        "niko.yaml:18: id 'Bad_Id': use a-z, 0-9 and '-', up to 40 characters",
+        "niko.yaml:24: deadline: expected a date as YYYY-MM-DD, e.g. 2026-10-15",
+        "niko.yaml:29: step: missing 'what'",
+    ]
+
+
+def test_duplicate_step_ids_across_roles_are_refused():
+    text = SHIPPED.read_text(encoding="utf-8").replace("id: upload-form", "id: confirm-sample")
+    with pytest.raises(Invalid) as caught:
+        parse_content(text.encode(), "niko.yaml")
+    assert "duplicate step id 'confirm-sample'" in str(caught.value)
+
+
+def test_missing_sections():
+    assert problems_of("study: {}\n") == [
+        "niko.yaml:1: content: missing 'schedule'",
+        "niko.yaml:1: content: missing 'roles'",
+    ]
+
+
+def with_materials(section: str) -> str:
+    text = SHIPPED.read_text(encoding="utf-8")
+    return text[: text.index("\nmaterials:")] + "\n" + textwrap.dedent(section)
+
+
+NOT_A_NAME = "give just the name of a file in the materials folder, without folders"
+
+
+def material_problems(section: str) -> list[str]:
+    """Problems of a materials section, with lines counted from its `materials:` line (1)."""
+    text = with_materials(section)
+    offset = text.count("\n", 0, text.index("\nmaterials:")) + 1
+    with pytest.raises(Invalid) as caught:
+        parse_content(text.encode(), "niko.yaml")
+    return [
+        f"{p.line - offset}: {p.message.replace(f'line {offset + 6}', 'line 6')}"
+        for p in caught.value.problems
+    ]
+
+
+def test_materials_are_read_with_roles_regions_and_dates():
+    content = parse_content(
+        with_materials(
+            """\
+            materials:
+              - title: Коды
+                file: Коды участников.xlsx
+                roles: [school, coordinator]
+                regions: ['77', 78]
+                opens: 2027-03-16
+              - title: Памятка
+                file: memo.txt
+                roles: [coordinator]
+            """
+        ).encode(),
+        "niko.yaml",
+    )
+    codes, memo = content.materials
+    assert codes.file == "Коды участников.xlsx"
+    assert codes.roles == {"school", "coordinator"} and codes.regions == {"77", "78"}
+    assert codes.opens == dt.date(2027, 3, 16)
+    assert memo.regions == frozenset() and memo.opens is None
+    assert content.material("memo.txt") is memo and content.material("MEMO.TXT") is None
+    assert not codes.open_to("school", "77", dt.date(2027, 3, 15))
+    assert codes.open_to("school", "77", dt.date(2027, 3, 16))
+    assert not codes.open_to("school", "50", dt.date(2027, 3, 16))
+    assert not memo.open_to("school", "77", dt.date(2027, 3, 16))
+
+
+def test_no_or_empty_materials_are_fine():
+    assert parse_content(with_materials("materials: []\n").encode(), "n.yaml").materials == ()
+    assert parse_content(with_materials("").encode(), "n.yaml").materials == ()
+
+
+def test_material_mistakes_are_all_reported_with_lines():
+    found = material_problems(
+        """\
+        materials:
+          - title: Папка
+            file: ../secret.txt
+            roles: [school]
+          - title: Роль
+            file: a.pdf
+            roles: [teacher]
+            regions: ['7']
+            opens: 16.03.2027
+          - file: a.pdf
+            roles: school
+            color: red
+          - title: Скрытый
+            file: .hidden
+            roles: [coordinator]
+          - title: Windows
+            file: "C:\\\\x.pdf"
+            roles: [school]
+        """
+    )
+    assert found == [
+        f"3: file '../secret.txt': {NOT_A_NAME}",
+        "7: roles: unknown role 'teacher' (use school or coordinator)",
+        "8: regions: '7' is not a two-digit region code like '07'",
+        "9: opens: expected a date as YYYY-MM-DD, e.g. 2026-10-15",
+        "12: material: unknown key 'color' (allowed: title, file, roles, regions, opens, closes)",
+        "10: material: missing 'title'",
+        "10: duplicate file 'a.pdf' (first on line 6)",
+        "11: roles: expected a list such as [school, coordinator]",
+        f"14: file '.hidden': {NOT_A_NAME}",
+        f"17: file 'C:\\x.pdf': {NOT_A_NAME}",
+    ]
+
+
+def test_closing_days_are_read():
+    content = parse_content(
+        with_materials(
+            """\
+            materials:
+              - title: Инструкция
+                file: a.pdf
+                roles: [school]
+                opens: 2027-03-02
+                closes: 2027-03-19
+            """
+        ).encode(),
+        "niko.yaml",
+    )
+    (material,) = content.materials
+    assert material.closes == dt.date(2027, 3, 19)
+    assert material.open_to("school", "77", dt.date(2027, 3, 18))
+    assert not material.open_to("school", "77", dt.date(2027, 3, 19))
+    shipped = load_content(SHIPPED).guide("school").step("upload-form")
+    assert shipped.uploads_until == dt.date(2027, 3, 26)
+    assert shipped.accepts_uploads(dt.date(2027, 3, 26))
+    assert not shipped.accepts_uploads(dt.date(2027, 3, 27))
+    assert load_content(SHIPPED).guide("school").step("get-materials").uploads_until is None
+
+
+def test_closing_day_mistakes_are_reported_with_lines():
+    assert material_problems(
+        """\
+        materials:
+          - title: Наоборот
+            file: a.pdf
+            roles: [school]
+            opens: 2027-03-02
+            closes: 2027-03-02
+          - title: Дата
+            file: b.pdf
+            roles: [school]
+            closes: 19.03.2027
+        """
+    ) == [
+        "6: closes: the closing day must come after the opening day",
+        "10: closes: expected a date as YYYY-MM-DD, e.g. 2026-10-15",
+    ]
+    text = SHIPPED.read_text(encoding="utf-8").replace(
+        "uploads_until: 2027-03-26", "uploads_until: 26.03.2027"
+    )
+    line = text[: text.index("uploads_until: 26.03.2027")].count("\n") + 1
+    with pytest.raises(Invalid) as caught:
+        parse_content(text.encode(), "niko.yaml")
+    assert [str(p) for p in caught.value.problems] == [
+        f"niko.yaml:{line}: uploads_until: expected a date as YYYY-MM-DD, e.g. 2026-10-15"
+    ]
