@@ -198,3 +198,39 @@ def test_a_review_without_a_csrf_token_is_refused(exchange, app):
     )
     assert response.status_code == 400
     assert stored(app) == []
+
+
+def progress_rows(client) -> list[list[str]]:
+    import csv
+
+    body = client.get("/cabinet/niko/progress.csv").get_data().decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(body, newline=""), delimiter=";"))
+
+
+def test_the_region_table_and_progress_csv_show_waiting_and_returned(exchange):
+    coordinator = exchange["clients"]["niko__77"]
+    page = coordinator.get("/cabinet/niko").get_data(as_text=True)
+    assert "ждут проверки: 1" in page and "на доработке:" not in page
+    rows = progress_rows(coordinator)
+    column = rows[0].index("returned")
+    assert rows[0][column - 1] == "sample"
+    assert {r[0]: r[column] for r in rows[1:]}["edu770001"] == "0"
+    review(coordinator, exchange["school"])
+    page = coordinator.get("/cabinet/niko").get_data(as_text=True)
+    assert "на доработке: 1" in page and "ждут проверки:" not in page
+    rows = progress_rows(coordinator)
+    assert {r[0]: r[column] for r in rows[1:]}["edu770001"] == "1"
+
+
+def test_a_returned_upload_is_in_what_to_do_now_until_replaced(exchange):
+    coordinator, school = exchange["clients"]["niko__77"], exchange["clients"]["edu770001"]
+    review(coordinator, exchange["school"])
+    page = school.get("/cabinet/niko").get_data(as_text=True)
+    now = page[page.index('id="now-title"') : page.index('id="uploads"')]
+    assert "Файлы возвращены на доработку" in now and "Нет подписи директора" in now
+    assert "срок до" in now
+    other = exchange["clients"]["edu770002"].get("/cabinet/niko").get_data(as_text=True)
+    assert "Нет подписи директора" not in other
+    upload(school, name="исправлено.pdf")
+    page = school.get("/cabinet/niko").get_data(as_text=True)
+    assert "Файлы возвращены на доработку" not in page
