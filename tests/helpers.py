@@ -201,3 +201,22 @@ def app_on(folder: Path, accounts: Path, **settings):
 
     config = {"TESTING": True, "ACCOUNTS": str(accounts), "INSTANCE": str(folder / "instance")}
     return create_app({**config, **settings})
+
+
+def shipped(relative: str) -> bytes:
+    """A file as the repository ships it (`git show HEAD:<path>`), not the user's edited copy.
+
+    An admin edits accounts.yaml as the README says; tests of the shipped file must not fail
+    then. Outside a git checkout (or without git) the test is skipped.
+    """
+    import pytest
+
+    try:
+        result = subprocess.run(
+            ["git", "show", f"HEAD:{relative}"], cwd=BASE_DIR, capture_output=True, timeout=30
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        pytest.skip("git is not available")
+    if result.returncode != 0:
+        pytest.skip(f"not a git checkout with {relative}")
+    return result.stdout

@@ -8,7 +8,6 @@ cursor or hide text (control, format and separator characters) is written as an 
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 import threading
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, request
 
+from fisoko.niko.content import clock
 from fisoko.settings import ConfigError
 
 RESULTS = ("ok", "wrong", "unknown", "disabled", "throttled", "shed")
@@ -84,7 +84,7 @@ def _write(text: str) -> None:
     log.info("%s", text)
     path = current_app.extensions.get("fisoko.audit_log")
     if path is not None:
-        stamp = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        stamp = clock.now_local().isoformat(timespec="seconds")
         try:
             _append(path, f"{stamp} {text}")
         except OSError as exc:

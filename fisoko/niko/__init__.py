@@ -9,33 +9,43 @@ from __future__ import annotations
 
 from flask import Flask
 
-from fisoko.niko.content import support
-from fisoko.niko.content import views as support_views
-from fisoko.niko.content.model import load_content
-from fisoko.niko.exchange import code_views, material_views, materials, review_views, upload_views
-from fisoko.niko.region import archive_views, progress_views, sample_views
-
-BLUEPRINTS = (
-    material_views.bp,
-    upload_views.bp,
-    review_views.bp,
-    progress_views.bp,
-    support_views.bp,
-    code_views.bp,
-    sample_views.bp,
-    archive_views.bp,
-)
-
 
 def load_data(app: Flask) -> None:
     """Read the content and help files; raises `Invalid` with their problems."""
+    from fisoko.niko.content import support
+    from fisoko.niko.content.model import load_content
+
     app.extensions["fisoko.content"] = load_content(app.config["CONTENT"])
     app.extensions["fisoko.support"] = support.load_support(app.config["SUPPORT"])
 
 
 def init_app(app: Flask) -> None:
-    """Register НИКО's blueprints, the upload error page, and the start-up checks of its files."""
-    for blueprint in BLUEPRINTS:
+    """Register НИКО's blueprints, the upload error page, and the start-up checks of its files.
+
+    Imported here, not at the top: importing one of niko's modules (the clock from the audit
+    log, a domain module in a test) then never runs every view module.
+    """
+    from fisoko.niko.content import views as support_views
+    from fisoko.niko.exchange import (
+        code_views,
+        material_views,
+        materials,
+        review_views,
+        upload_views,
+    )
+    from fisoko.niko.region import archive_views, progress_views, sample_views
+
+    blueprints = (
+        material_views.bp,
+        upload_views.bp,
+        review_views.bp,
+        progress_views.bp,
+        support_views.bp,
+        code_views.bp,
+        sample_views.bp,
+        archive_views.bp,
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     materials.init_app(app)
     upload_views.init_app(app)

@@ -11,7 +11,7 @@ import pytest
 
 from fisoko.accounts.store import load_accounts
 from fisoko.settings import BASE_DIR
-from tests.helpers import PASSWORDS
+from tests.helpers import PASSWORDS, shipped
 
 
 def test_check_ok(runner, accounts_file):
@@ -95,10 +95,15 @@ def test_both_command_lines_check_a_broken_file_without_traceback(tmp_path, comm
     assert "Traceback" not in result.stderr
 
 
-def test_shipped_accounts_file_is_valid():
+def test_shipped_accounts_file_is_valid(tmp_path):
+    """The repository's accounts.yaml, not the working copy an admin may have edited."""
+    accounts = tmp_path / "accounts.yaml"
+    accounts.write_bytes(shipped("accounts.yaml"))
+    env = {**os.environ, "FISOKO_INSTANCE": str(tmp_path / "instance")}
     result = subprocess.run(
-        [sys.executable, "app.py", "accounts", "--accounts", "accounts.yaml", "check"],
+        [sys.executable, "app.py", "accounts", "--accounts", str(accounts), "check"],
         cwd=BASE_DIR,
+        env=env,
         capture_output=True,
         text=True,
         timeout=60,

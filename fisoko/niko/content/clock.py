@@ -1,6 +1,6 @@
-"""The server's date, the one clock for deadlines and the opening of materials.
+"""The one clock: the study's date for deadlines and materials, and the real moment for records.
 
-It is the same for every account. `FISOKO_TODAY` (or `TODAY` in the test mapping) fixes it, so
+The date is the same for every account. `FISOKO_TODAY` (or `TODAY` in the test mapping) fixes it, so
 tests and rehearsals of the study's days can run on any real date.
 """
 
@@ -20,6 +20,11 @@ def today() -> dt.date:
 def now_utc() -> str:
     """The current moment as UTC ISO text, which sorts in time order."""
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+
+
+def now_local() -> dt.datetime:
+    """The real moment in the server's time zone (audit lines, ZIP entries), never `TODAY`."""
+    return dt.datetime.now().astimezone()
 
 
 def local_text(stamp: str) -> str:

@@ -73,12 +73,6 @@ class ListPage:
         return (self.number - 1) * PAGE_SIZE
 
 
-def page_number(raw: str | None) -> int:
-    """The page asked for in the query string; anything that is not a positive number is 1."""
-    text = (raw or "").strip()
-    return int(text) if text.isdigit() and 0 < len(text) < 7 and int(text) > 0 else 1
-
-
 def listed(account: Account, page: int = 1) -> ListPage:
     """One page of the uploads this account's НИКО tab lists, newest first.
 

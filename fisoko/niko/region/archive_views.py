@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, Response, abort, request
 from flask_login import login_required
 
 from fisoko.accounts.store import COORDINATOR, SCHOOL
+from fisoko.niko.content import clock
 from fisoko.niko.content.model import current_content
 from fisoko.niko.region.archive import region_files, stream
 from fisoko.web.access import account_with_role
@@ -26,8 +25,8 @@ def region_zip():
     if step is not None and current_content().guide(SCHOOL).step(step) is None:
         abort(404)
     files = region_files(account.region, step)
-    moment = dt.datetime.now()
-    name = f"niko-uploads-{account.region}{'-' + step if step else ''}-{moment:%Y-%m-%d}.zip"
+    moment = clock.now_local()
+    name = f"niko-uploads-{account.region}{'-' + step if step else ''}-{clock.today():%Y-%m-%d}.zip"
     response = Response(stream(files, moment.timetuple()[:6]))
     response.headers["Content-Type"] = "application/zip"
     response.headers["Content-Disposition"] = content_disposition(name)

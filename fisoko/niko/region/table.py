@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from fisoko.niko.content.model import Step
 from fisoko.niko.region import sample
 from fisoko.niko.region.overview import Overview, SchoolRow
+from fisoko.web.query import page_number
 
 PAGE_SIZE = 50
 SORTS = ("school", "progress")
 SHOWS = ("all", "late", "replace")
+PAGE_PARAMETER = "region_page"  # the uploads list above the table pages with `page`
+DEFAULTS = {"sort": SORTS[0], "show": SHOWS[0], PAGE_PARAMETER: 1}
 
 
 @dataclass(frozen=True)
@@ -64,14 +67,9 @@ class RegionPage:
         """Schools of the accounts file marked for replacement (a removed school is not counted)."""
         return sum(row.sample == sample.REPLACE for row in self.overview.rows)
 
-    def link(self, **changes: object) -> dict[str, object]:
-        """Query parameters for a link that changes some of the choices (defaults left out)."""
-        chosen = {"sort": self.sort, "show": self.show, "page": self.page, **changes}
-        return {
-            key: value
-            for key, value in chosen.items()
-            if value not in ("school", "all", 1) or key not in ("sort", "show", "page")
-        }
+    def choices(self) -> dict[str, object]:
+        """The sort, filter and page as query parameters."""
+        return {"sort": self.sort, "show": self.show, PAGE_PARAMETER: self.page}
 
 
 def bars(table: Overview) -> tuple[StepBar, ...]:
@@ -89,14 +87,13 @@ def bars(table: Overview) -> tuple[StepBar, ...]:
 
 
 def choose(args: Mapping[str, str]) -> tuple[str, str, int]:
-    """The sort, the filter and the page asked for, with defaults for anything unknown."""
+    """The sort, the filter and the table's page asked for, with defaults for anything unknown."""
     sort = args.get("sort", "")
     show = args.get("show", "")
-    page = args.get("page", "")
     return (
         sort if sort in SORTS else SORTS[0],
         show if show in SHOWS else SHOWS[0],
-        int(page) if page.isascii() and page.isdigit() and 0 < len(page) < 6 else 1,
+        page_number(args.get(PAGE_PARAMETER)),
     )
 
 

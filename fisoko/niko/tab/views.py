@@ -7,6 +7,7 @@ the study's description and schedule, the same for everyone, come after.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from flask import current_app, render_template, request
 from flask_login import current_user, login_required
@@ -19,7 +20,7 @@ from fisoko.niko.exchange import codes, marks, materials, reviews, upload_store,
 from fisoko.niko.region import overview, sample
 from fisoko.niko.region import table as region
 from fisoko.niko.tab import agenda, news
-from fisoko.web import fragments
+from fisoko.web import fragments, query
 
 
 def _agenda(
@@ -56,6 +57,8 @@ def niko():
     feed = news.feed(account)
     news.mark_seen(account, feed)
     upload_steps, selected = uploads.form_steps(guide, today)
+    listed = uploads.listed(account, query.page_number(request.args.get("page")))
+    table = region.build(overview, request.args, today) if overview is not None else None
     return render_template(
         "cabinet/niko.html",
         account=account,
@@ -69,7 +72,7 @@ def niko():
         today=today,
         tab="niko",
         materials=materials.visible(account),
-        uploads=uploads.listed(account, uploads.page_number(request.args.get("page"))),
+        uploads=listed,
         upload_fields=fragments.render_once(
             "cabinet/_upload_fields.html",
             steps=upload_steps,
@@ -84,11 +87,18 @@ def niko():
         overview=overview,
         agenda=now,
         feed=feed,
-        region=(
-            region.build(overview, request.args, today)
-            if account.is_coordinator and overview is not None
-            else None
-        ),
+        region=table,
+        links=_links(listed, table),
         sample_state=None if account.is_coordinator else sample.school_state(account),
         codes_count=None if account.is_coordinator else codes.count_of(account.login),
     )
+
+
+def _links(listed: uploads.ListPage, table: region.RegionPage | None):
+    """`links(**changes)` for the templates: a query that keeps both pagers' other choices."""
+    chosen: dict[str, object] = {"page": listed.number}
+    defaults: dict[str, object] = {"page": 1}
+    if table is not None:
+        chosen |= table.choices()
+        defaults |= region.DEFAULTS
+    return partial(query.link, chosen, defaults)

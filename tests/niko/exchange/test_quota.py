@@ -13,7 +13,7 @@ from fisoko.db import get_db
 from fisoko.niko.exchange import upload_store
 from fisoko.niko.exchange.quota import MIB, Quota, problem
 from fisoko.niko.exchange.upload_store import Refused
-from fisoko.niko.exchange.uploads import PAGE_SIZE, page_number
+from fisoko.niko.exchange.uploads import PAGE_SIZE
 from tests.niko.exchange.test_uploads import files_in, ids_on_page, records, send
 
 
@@ -100,11 +100,6 @@ def test_parallel_uploads_cannot_both_take_the_last_place(app, tmp_path):
         count = conn.execute("SELECT COUNT(*) FROM uploads").fetchone()[0]
     assert count == 2
     assert len(list(folder.iterdir())) == 2  # the refused file is gone from the disk
-
-
-@pytest.mark.parametrize(("raw", "page"), [(None, 1), ("2", 2), ("abc", 1), ("0", 1), ("-3", 1)])
-def test_page_number(raw, page):
-    assert page_number(raw) == page
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 from urllib.parse import quote
@@ -153,3 +154,11 @@ def test_a_file_gone_meanwhile_is_left_out_and_the_archive_stays_whole(tmp_path)
     with zipfile.ZipFile(io.BytesIO(data)) as zipped:
         assert zipped.namelist() == ["s/kept.pdf"]
         assert zipped.read("s/kept.pdf") == b"%PDF kept"
+
+
+def test_the_archive_is_named_by_the_study_clock_like_the_csvs(app, login_as):
+    app.config["TODAY"] = dt.date(2027, 4, 20)
+    response = login_as("niko__77").get(URL)
+    assert response.headers["Content-Disposition"].startswith(
+        'attachment; filename="niko-uploads-77-2027-04-20.zip"'
+    )

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sqlite3
+from pathlib import Path
 
 import pytest
 
+from fisoko.db import get_db
 from fisoko.niko.region import table as region
 from tests.helpers import PASSWORDS, csrf_token, make_hash
+from tests.niko.exchange.test_quota import store
 
 SCHOOLS = 120
 FAKE_HASH = "$2b$04$" + "a" * 53
@@ -84,30 +87,33 @@ def test_the_table_is_paged(coordinator):
     page = coordinator.get("/cabinet/niko").get_data(as_text=True)
     assert logins(page) == [f"edu77{n:04d}" for n in range(1, 51)]
     assert "Показано 1–50 из 120." in page
-    assert 'href="/cabinet/niko?page=3#region-progress"' in page
-    page = coordinator.get("/cabinet/niko?page=3").get_data(as_text=True)
+    assert 'href="/cabinet/niko?region_page=3#region-progress"' in page
+    page = coordinator.get("/cabinet/niko?region_page=3").get_data(as_text=True)
     assert logins(page) == [f"edu77{n:04d}" for n in range(101, 121)]
     assert '<td class="table__num">101</td>' in page
     assert "1 из 120" in page  # the footer still counts every school
 
 
-@pytest.mark.parametrize("query", ["page=99", "page=0", "page=abc", "page=-1", "sort=x&show=y"])
+@pytest.mark.parametrize(
+    "query",
+    ["region_page=99", "region_page=0", "region_page=abc", "region_page=-1", "sort=x&show=y"],
+)
 def test_odd_parameters_fall_back_instead_of_failing(coordinator, query):
     response = coordinator.get(f"/cabinet/niko?{query}")
     assert response.status_code == 200
     shown = logins(response.get_data(as_text=True))
-    assert shown[0] == ("edu770101" if query == "page=99" else "edu770001")
+    assert shown[0] == ("edu770101" if query == "region_page=99" else "edu770001")
 
 
 def test_sorted_by_progress_the_laggards_come_first(coordinator):
-    page = coordinator.get("/cabinet/niko?sort=progress&page=3").get_data(as_text=True)
+    page = coordinator.get("/cabinet/niko?sort=progress&region_page=3").get_data(as_text=True)
     assert logins(page)[-2:] == ["edu770003", "edu770007"]
     assert 'aria-current="true">по ходу работы' in page
-    assert 'href="/cabinet/niko?sort=progress&amp;page=2#region-progress"' in page
+    assert 'href="/cabinet/niko?sort=progress&amp;region_page=2#region-progress"' in page
 
 
 def test_only_late_schools(coordinator):
-    page = coordinator.get("/cabinet/niko?show=late&page=3").get_data(as_text=True)
+    page = coordinator.get("/cabinet/niko?show=late&region_page=3").get_data(as_text=True)
     assert "Показано 101–119 из 119 (всего школ: 120)." in page
     assert "edu770007" not in logins(page)
     assert "edu770007" not in logins(
@@ -138,3 +144,20 @@ def test_another_region_sees_none_of_it(app, login_as):
     page = login_as("niko__78").get("/cabinet/niko?show=late").get_data(as_text=True)
     assert logins(page) == ["edu780001"]
     assert "из 1." in page and "edu7700" not in page
+
+
+def test_the_table_and_the_upload_list_page_apart(app, coordinator):
+    """Page 3 of the table leaves the uploads on page 2; each pager keeps the other choices."""
+    with app.app_context():
+        conn, folder = get_db(), Path(app.instance_path) / "uploads"
+        for number in range(45):
+            store(conn, folder, "edu770001", f"file {number}".encode())
+    page = coordinator.get("/cabinet/niko?page=2&sort=progress&region_page=3").get_data(
+        as_text=True
+    )
+    assert "Страница 2 из 3" in page  # the upload list
+    assert '<td class="table__num">101</td>' in page  # the table's third page
+    assert 'href="/cabinet/niko?page=3&amp;sort=progress&amp;region_page=3#uploads"' in page
+    assert 'href="/cabinet/niko?sort=progress&amp;region_page=3#uploads"' in page  # page 1
+    assert 'href="/cabinet/niko?page=2&amp;sort=progress&amp;region_page=2#region-progress"' in page
+    assert 'href="/cabinet/niko?page=2&amp;sort=progress&amp;show=late#region-progress"' in page
