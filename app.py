@@ -21,9 +21,10 @@ from fisoko.files import watcher
 from fisoko.files.private import private_folder
 from fisoko.files.yaml_source import Invalid
 from fisoko.login import audit, lanes, throttle
+from fisoko.niko.content import rehearsal
 from fisoko.sessions import cookie as session_cookie
 from fisoko.sessions import csrf_tokens, lifecycle
-from fisoko.web import errors, health, security, server, url_cache
+from fisoko.web import errors, filters, health, security, server, url_cache
 from fisoko.web import port as listen_port
 
 csrf = CSRFProtect()
@@ -104,6 +105,7 @@ def _init_web(app: Flask) -> None:
     """Error pages, security headers and body limits, then every blueprint in one place."""
     errors.init_app(app)
     security.init_app(app)
+    filters.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     niko.init_app(app)
@@ -123,6 +125,7 @@ def create_app(config: dict | None = None) -> Flask:
     _init_sessions(app)
     _init_web(app)
     app.cli.add_command(accounts_cli.group)
+    rehearsal.init_app(app)
     return app
 
 
@@ -142,7 +145,7 @@ def main(argv: list[str] | None = None) -> None:
     """`python app.py [--host H] [--port P] [--accounts PATH]`, or `python app.py accounts ...`."""
     argv = sys.argv[1:] if argv is None else argv
     console.never_fail_to_encode()
-    if argv[:1] == ["accounts"]:
+    if argv[:1] in (["accounts"], ["rehearsal"]):
         from flask.cli import FlaskGroup
 
         logging.basicConfig(level=logging.INFO, format=console.FORMAT)

@@ -25,18 +25,6 @@ bp = Blueprint("cabinet", __name__)
 bp.after_request(no_store)
 
 
-@bp.app_template_filter("ru_date")
-def ru_date(value: dt.date) -> str:
-    """A date as ДД.ММ.ГГГГ, the way Russian documents write it."""
-    return value.strftime("%d.%m.%Y")
-
-
-@bp.app_template_filter("days_left")
-def days_left(days: int) -> str:
-    """How many days are left until a deadline, in Russian words."""
-    return agenda.days_left_text(days)
-
-
 @bp.route("/")
 def index():
     """Send a visitor to the cabinet or to the login form."""

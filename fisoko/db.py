@@ -3,6 +3,12 @@
 One connection per thread (waitress serves each request on a worker thread), opened on first use
 and kept, because opening a connection costs more than the queries a request makes. The schema
 version lives in `PRAGMA user_version`; each entry of MIGRATIONS moves it up by one.
+
+A rehearsal (`FISOKO_TODAY` set) keeps everything the exchange writes apart, in the instance
+folder's `rehearsal/` with its own database file and uploads folder: `state_folder()` and
+`get_db()` are the one place that choice is made, so every table and file store follows it.
+Sessions ended by logout are the only thing kept in the real database whatever the date
+(`get_shared_db()`), so that a cookie ended in a rehearsal stays ended.
 """
 
 from __future__ import annotations
@@ -15,9 +21,10 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from fisoko.files import local_disk
-from fisoko.files.private import private_file
+from fisoko.files.private import private_file, private_folder
 
 FILENAME = "fisoko.sqlite3"
+REHEARSAL = "rehearsal"
 WANTED_JOURNAL = "wal"
 log = logging.getLogger("fisoko")
 MIGRATIONS: list[str] = [
@@ -134,14 +141,53 @@ def migrate(conn: sqlite3.Connection) -> int:
     return len(MIGRATIONS)
 
 
-def get_db() -> sqlite3.Connection:
-    """This thread's connection to the current app's database."""
-    path = current_app.config["DATABASE"]
+def rehearsing(app: Flask | None = None) -> bool:
+    """Whether the app runs a rehearsal: a date is fixed by `FISOKO_TODAY`."""
+    return (app or current_app).config.get("TODAY") is not None
+
+
+def state_folder(app: Flask | None = None) -> Path:
+    """The folder of the exchange's state: the instance folder, or its `rehearsal/`."""
+    app = app or current_app
+    instance = Path(app.instance_path)
+    return instance / REHEARSAL if rehearsing(app) else instance
+
+
+def database_path(app: Flask | None = None) -> str:
+    """The database file of the exchange's state (the rehearsal's during a rehearsal)."""
+    app = app or current_app
+    if rehearsing(app):
+        return str(state_folder(app) / FILENAME)
+    return app.config["DATABASE"]
+
+
+def _connection(path: str) -> sqlite3.Connection:
     cache: dict[str, sqlite3.Connection] = _local.__dict__.setdefault("connections", {})
     conn = cache.get(path)
     if conn is None:
+        ready: set[str] = current_app.extensions.setdefault("fisoko.db_ready", set())
+        if path not in ready:
+            prepare(path)
+            ready.add(path)
         conn = cache[path] = connect(path)
     return conn
+
+
+def get_db() -> sqlite3.Connection:
+    """This thread's connection to the database of the exchange's state."""
+    return _connection(database_path())
+
+
+def get_shared_db() -> sqlite3.Connection:
+    """This thread's connection to the real database, for what a rehearsal must share (logouts)."""
+    return _connection(current_app.config["DATABASE"])
+
+
+def close_thread_connections(path: str) -> None:
+    """Close this thread's connection to a database file (before the file is removed)."""
+    conn = _local.__dict__.get("connections", {}).pop(path, None)
+    if conn is not None:
+        conn.close()
 
 
 def journal_warning(path: str, mode: str) -> str | None:
@@ -157,13 +203,11 @@ def journal_warning(path: str, mode: str) -> str | None:
     )
 
 
-def init_app(app: Flask) -> None:
-    """Create or migrate the database file before the first request; warn about what makes it
-    unreliable (a network drive, a journal mode other than WAL)."""
-    where = local_disk.network_location(app.instance_path)
-    if where is not None:
-        log.warning("%s", local_disk.network_warning(app.instance_path, where))
-    path = app.config.setdefault("DATABASE", str(Path(app.instance_path) / FILENAME))
+def prepare(path: str) -> None:
+    """Create or migrate a database file (and its folder); warn when it is not in WAL mode."""
+    folder = Path(path).parent
+    if not folder.is_dir():
+        private_folder(folder)
     conn = connect(path)
     try:
         warning = journal_warning(path, conn.execute("PRAGMA journal_mode").fetchone()[0])
@@ -175,3 +219,16 @@ def init_app(app: Flask) -> None:
     for part in ("", "-wal", "-shm"):  # SQLite gives later -wal/-shm files the database's mode
         if Path(path + part).exists():
             private_file(Path(path + part))
+
+
+def init_app(app: Flask) -> None:
+    """Create or migrate the database files before the first request; warn about what makes them
+    unreliable (a network drive, a journal mode other than WAL)."""
+    where = local_disk.network_location(app.instance_path)
+    if where is not None:
+        log.warning("%s", local_disk.network_warning(app.instance_path, where))
+    real = app.config.setdefault("DATABASE", str(Path(app.instance_path) / FILENAME))
+    ready = app.extensions.setdefault("fisoko.db_ready", set())
+    for path in dict.fromkeys((real, database_path(app))):
+        prepare(path)
+        ready.add(path)

@@ -105,8 +105,9 @@ def _flag(config: dict, key: str) -> None:
     config[key] = value in {"1", "true", "yes", "on"}
 
 
-def _date(config: dict, key: str) -> None:
-    """An optional date written as YYYY-MM-DD; a date object (from tests) passes as it is."""
+def _moment(config: dict, key: str) -> None:
+    """An optional date `YYYY-MM-DD` (a date) or date and time `YYYY-MM-DDTHH:MM` (a datetime
+    without a zone: a wall time of the study's zone); date objects (from tests) pass as they are."""
     value = config.get(key)
     if value is None or isinstance(value, dt.date):
         return
@@ -115,11 +116,17 @@ def _date(config: dict, key: str) -> None:
         config[key] = None
         return
     try:
-        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text) is None:
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            config[key] = dt.date.fromisoformat(text)
+        elif re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}", text):
+            config[key] = dt.datetime.fromisoformat(text)
+        else:
             raise ValueError
-        config[key] = dt.date.fromisoformat(text)
     except ValueError:
-        raise ConfigError(f"FISOKO_{key} must be a date as YYYY-MM-DD, got {value!r}") from None
+        raise ConfigError(
+            f"FISOKO_{key} must be a date as YYYY-MM-DD or a date and time as "
+            f"YYYY-MM-DDTHH:MM, got {value!r}"
+        ) from None
 
 
 def normalize(config: dict) -> None:
@@ -129,7 +136,7 @@ def normalize(config: dict) -> None:
     _integer(config, "PORT", 1, 65535)
     _integer(config, "MAX_UPLOAD_MB", 1, 1024)
     config["MAX_CONTENT_LENGTH"] = config["MAX_UPLOAD_MB"] * MIB + FORM_OVERHEAD
-    _date(config, "TODAY")
+    _moment(config, "TODAY")
     _integer(config, "SESSION_MINUTES", 1, 24 * 60)
     _integer(config, "BCRYPT_COST", 4, 31)
     _seconds(config, "ACCOUNTS_RELOAD_SECONDS", 3600)

@@ -39,6 +39,7 @@ TAG_NAMES = {
 }
 _TRUE = {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"}
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_MOMENT = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?: ([0-9]{2}):([0-9]{2}))?")
 
 
 class Problem(NamedTuple):
@@ -203,3 +204,30 @@ def as_date(node: yaml.Node, path: str, problems: list[Problem], field: str) -> 
     except ValueError:
         problems.append(Problem(path, line_of(node), f"{field}: no such date '{node.value}'"))
         return None
+
+
+def as_moment(
+    node: yaml.Node, path: str, problems: list[Problem], field: str
+) -> tuple[dt.date, dt.time | None] | None:
+    """A date with an optional time of day, `YYYY-MM-DD` or `YYYY-MM-DD HH:MM`, or None after
+    reporting what is wrong with it."""
+    match = _MOMENT.fullmatch(node.value) if isinstance(node, yaml.ScalarNode) else None
+    if match is None:
+        problems.append(
+            Problem(
+                path,
+                line_of(node),
+                f"{field}: expected a date as YYYY-MM-DD or a date and time as "
+                "YYYY-MM-DD HH:MM, e.g. 2027-03-26 18:00",
+            )
+        )
+        return None
+    year, month, day, hour, minute = match.groups()
+    try:
+        date = dt.date(int(year), int(month), int(day))
+        at = dt.time(int(hour), int(minute)) if hour is not None else None
+    except ValueError:
+        message = f"{field}: no such date or time '{node.value}'"
+        problems.append(Problem(path, line_of(node), message))
+        return None
+    return date, at

@@ -13,7 +13,7 @@ import time
 
 from flask import Flask, current_app, session
 
-from fisoko.db import get_db
+from fisoko.db import get_shared_db as get_db
 from fisoko.sessions.logout_stamp import LogoutStamp
 
 SID_KEY = "sid"

@@ -103,6 +103,8 @@ def ascii_query(wsgi_app: t.Callable) -> t.Callable:
     return app
 
 
+# The upload route, named here once: its body limit (here and in server.py) and its view use these.
+UPLOAD_PATH = "/cabinet/niko/uploads"
 UPLOAD_ENDPOINT = "uploads.upload"
 
 

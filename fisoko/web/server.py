@@ -32,11 +32,10 @@ from waitress.task import ErrorTask
 from waitress.utilities import RequestEntityTooLarge
 
 from fisoko.web.errors import MESSAGES
-from fisoko.web.security import FORM_LIMIT, HEADERS
+from fisoko.web.security import FORM_LIMIT, HEADERS, UPLOAD_PATH
 
 log = logging.getLogger("fisoko")
 
-UPLOAD_PATH = "/cabinet/niko/uploads"
 WAITRESS_MESSAGES = {
     **MESSAGES,
     431: ("Слишком большие заголовки", "Запрос содержит слишком большие заголовки."),

@@ -7,7 +7,9 @@ own round of the study without touching templates; it is validated at start-up l
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from fisoko.files.yaml_source import (
     Invalid,
     Problem,
     as_date,
+    as_moment,
     as_text,
     describe,
     document,
@@ -32,6 +35,11 @@ from fisoko.niko.content.publications import Publication
 from fisoko.niko.content.text import paragraphs
 
 STEP_KEYS = ("id", "title", "deadline", "what")
+STEP_OPTIONAL = ("uploads_until", "opens")
+STUDY_KEYS = ("title", "round", "about")
+STUDY_OPTIONAL = ("timezone", "opens", "ends")
+DEFAULT_ZONE = "Europe/Moscow"
+DAY_END = dt.time(23, 59)
 STEP_ID_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 ROLE_KEYS = {"coordinator": COORDINATOR, "school": SCHOOL}
 REGION_RE = re.compile(r"[0-9]{2}")
@@ -51,19 +59,61 @@ class ScheduleItem:
     responsible: str
 
 
+@functools.cache
+def zone_of(name: str) -> zoneinfo.ZoneInfo:
+    """The zone of an IANA name (from the `tzdata` package where the OS has no zone database)."""
+    return zoneinfo.ZoneInfo(name)
+
+
+def end_of(day: dt.date, at: dt.time | None) -> dt.datetime:
+    """The last moment (a wall time of the study's zone) of a deadline: its minute included,
+    23:59 when no time is given."""
+    return dt.datetime.combine(day, at or DAY_END).replace(second=59, microsecond=999999)
+
+
 @dataclass(frozen=True)
 class Step:
-    """One numbered step of a role, with its deadline and what to do."""
+    """One numbered step of a role, with its deadline and what to do.
+
+    Times are wall times of the study's zone; `deadline_time` and `uploads_until_time` are None
+    when the content gives a day only, which then ends at 23:59.
+    """
 
     id: str
     title: str
     deadline: dt.date
     what: tuple[str, ...]
     uploads_until: dt.date | None = None
+    opens: dt.date | None = None
+    deadline_time: dt.time | None = None
+    uploads_until_time: dt.time | None = None
 
-    def accepts_uploads(self, today: dt.date) -> bool:
-        """Files for the step are taken up to and including its `uploads_until` day."""
-        return self.uploads_until is None or today <= self.uploads_until
+    @property
+    def due(self) -> dt.datetime:
+        """The deadline's last moment."""
+        return end_of(self.deadline, self.deadline_time)
+
+    @property
+    def files_close(self) -> dt.datetime:
+        """The last moment files are taken: `uploads_until`, or without one the deadline."""
+        if self.uploads_until is None:
+            return self.due
+        return end_of(self.uploads_until, self.uploads_until_time)
+
+    @property
+    def files_until(self) -> tuple[dt.date, dt.time | None]:
+        """The day (and time, if given) files are taken until, as the content gives it."""
+        if self.uploads_until is None:
+            return self.deadline, self.deadline_time
+        return self.uploads_until, self.uploads_until_time
+
+    def is_open(self, wall: dt.datetime) -> bool:
+        """Whether the step's `opens` day has come (a step without one is open)."""
+        return self.opens is None or wall.date() >= self.opens
+
+    def accepts_uploads(self, wall: dt.datetime) -> bool:
+        """Files are taken from the step's `opens` day up to its `files_close` moment."""
+        return self.is_open(wall) and wall <= self.files_close
 
 
 @dataclass(frozen=True)
@@ -113,13 +163,24 @@ class NikoContent:
     materials: tuple[Material, ...] = ()
     publications: tuple[Publication, ...] = ()
     sample_step: str | None = None
+    timezone: str = DEFAULT_ZONE
+    opens: dt.date | None = None
+    ends: dt.date | None = None
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zone_of(self.timezone)
 
     def sample_deadline(self) -> dt.date | None:
         """The last day the coordinator may change the region's sample (its step's deadline)."""
+        step = self.sample_deadline_step()
+        return step.deadline if step else None
+
+    def sample_deadline_step(self) -> Step | None:
+        """The coordinator's step whose deadline closes the region's sample."""
         if self.sample_step is None:
             return None
-        step = self.guide(COORDINATOR).step(self.sample_step)
-        return step.deadline if step else None
+        return self.guide(COORDINATOR).step(self.sample_step)
 
     def guide(self, role: str) -> RoleGuide:
         return self.guides[role]
@@ -169,6 +230,22 @@ class ContentReader:
     def date(self, node: yaml.Node, field: str) -> dt.date | None:
         return as_date(node, self.path, self.problems, field)
 
+    def moment(self, node: yaml.Node, field: str) -> tuple[dt.date, dt.time | None] | None:
+        return as_moment(node, self.path, self.problems, field)
+
+    def timezone(self, node: yaml.Node) -> str | None:
+        name = self.text(node, "timezone")
+        if name is None:
+            return None
+        try:
+            zone_of(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            self.problem(
+                node, f"timezone '{name}': not a known time zone (use a name like Europe/Moscow)"
+            )
+            return None
+        return name
+
     def schedule_item(self, node: yaml.Node) -> ScheduleItem | None:
         f = self.fields(node, "schedule", ("event", "date", "responsible"), ("until",))
         if f is None or len(f) < 3:
@@ -183,7 +260,7 @@ class ContentReader:
         return ScheduleItem(event, start, end, responsible)  # type: ignore[arg-type]
 
     def step(self, node: yaml.Node, seen: dict[str, int]) -> Step | None:
-        f = self.fields(node, "step", STEP_KEYS, ("uploads_until",))
+        f = self.fields(node, "step", STEP_KEYS, STEP_OPTIONAL)
         if f is None or not set(STEP_KEYS) <= f.keys():
             return None
         step_id = self.text(f["id"], "id")
@@ -198,12 +275,32 @@ class ContentReader:
                 step_id = None
             else:
                 seen[step_id] = line_of(f["id"])
-        title, deadline = self.text(f["title"], "title"), self.date(f["deadline"], "deadline")
+        title, due = self.text(f["title"], "title"), self.moment(f["deadline"], "deadline")
         what = self.text(f["what"], "what")
-        until = self.date(f["uploads_until"], "uploads_until") if "uploads_until" in f else None
-        if None in (step_id, title, deadline, what) or ("uploads_until" in f and until is None):
+        until = self.moment(f["uploads_until"], "uploads_until") if "uploads_until" in f else None
+        opens = self.date(f["opens"], "opens") if "opens" in f else None
+        optional = (("uploads_until", until), ("opens", opens))
+        if None in (step_id, title, due, what) or any(
+            key in f and value is None for key, value in optional
+        ):
             return None
-        return Step(step_id, title, deadline, paragraphs(what), until)  # type: ignore[arg-type]
+        step = Step(
+            step_id,  # type: ignore[arg-type]
+            title,  # type: ignore[arg-type]
+            due[0],  # type: ignore[index]
+            paragraphs(what),  # type: ignore[arg-type]
+            until[0] if until else None,
+            opens,
+            due[1],  # type: ignore[index]
+            until[1] if until else None,
+        )
+        if opens is not None and opens > step.deadline:
+            self.problem(f["opens"], "opens: the step opens after its deadline")
+            return None
+        if opens is not None and until is not None and opens > until[0]:
+            self.problem(f["opens"], "opens: the step opens after its uploads_until day")
+            return None
+        return step
 
     def guide(self, node: yaml.Node, role: str, seen: dict[str, int]) -> RoleGuide | None:
         f = self.fields(node, f"roles.{role}", ("summary", "steps"))
@@ -319,10 +416,15 @@ def parse_content(data: bytes, path: str) -> NikoContent:
     )
     if top is None or not {"study", "schedule", "roles"} <= top.keys():
         raise Invalid(r.problems)
-    study = r.fields(top["study"], "study", ("title", "round", "about")) or {}
+    study = r.fields(top["study"], "study", STUDY_KEYS, STUDY_OPTIONAL) or {}
     title = r.text(study["title"], "title") if "title" in study else None
     round_ = r.text(study["round"], "round") if "round" in study else None
     about = r.text(study["about"], "about") if "about" in study else None
+    zone = r.timezone(study["timezone"]) if "timezone" in study else DEFAULT_ZONE
+    opens = r.date(study["opens"], "opens") if "opens" in study else None
+    ends = r.date(study["ends"], "ends") if "ends" in study else None
+    if opens and ends and ends <= opens:
+        r.problem(study["ends"], "ends: the study must end after the day it opens")
     schedule = [r.schedule_item(n) for n in r.items(top["schedule"], "schedule")]
     guides: dict[str, RoleGuide | None] = {}
     roles = r.fields(top["roles"], "roles", tuple(ROLE_KEYS)) or {}
@@ -352,6 +454,9 @@ def parse_content(data: bytes, path: str) -> NikoContent:
         materials=materials,
         publications=news,
         sample_step=sample_step,
+        timezone=zone,  # type: ignore[arg-type]
+        opens=opens,
+        ends=ends,
     )
 
 

@@ -13,7 +13,6 @@ from fisoko.niko.content.model import current_content
 from fisoko.niko.exchange.codes import (
     GRADES,
     MAX_PER_CLASS,
-    BadRequest,
     as_csv,
     by_class,
     issue,
@@ -21,6 +20,7 @@ from fisoko.niko.exchange.codes import (
     parse_class,
     parse_count,
 )
+from fisoko.refused import Refused
 from fisoko.web.access import account_with_role
 from fisoko.web.downloads import csv_attachment, no_store
 
@@ -64,8 +64,8 @@ def issue_codes():
         school_class = parse_class(request.form.get("class"))
         count = parse_count(request.form.get("count"))
         new = issue(get_db(), account, school_class, count, clock.now_utc())
-    except BadRequest as refused:
-        return _page(account, 400, str(refused), typed)
+    except Refused as refused:
+        return _page(account, refused.status, refused.message, typed)
     audit.event(account.login, "codes.issue", school_class=school_class, count=str(len(new)))
     flash(f"Для {school_class} выдано кодов: {len(new)}.", "info")
     return redirect(url_for("codes.page"))

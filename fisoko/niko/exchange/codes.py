@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from fisoko.accounts.store import Account
 from fisoko.db import get_db
+from fisoko.refused import Refused
 
 GRADES = ("8", "10")  # the grades of the study (НИКО-2027: 8 and 10)
 MAX_PER_CLASS = 40
@@ -26,10 +27,6 @@ LETTERS = "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ"
 # Latin letters that look like Cyrillic ones: "8A" typed on the wrong keyboard layout is "8А".
 LOOKALIKES = str.maketrans("ABEKMHOPCTXY", "АВЕКМНОРСТХУ")
 CLASS_RE = re.compile(rf"([0-9]{{1,2}})\s*-?\s*([{LETTERS}])")
-
-
-class BadRequest(ValueError):
-    """The form asks for something impossible; the message says what, in Russian."""
 
 
 @dataclass(frozen=True)
@@ -42,24 +39,24 @@ class Code:
 
 
 def parse_class(raw: str | None) -> str:
-    """`8а`, `8 А`, `8-A` → `8А`; a grade of the study and one Cyrillic letter, else BadRequest."""
+    """`8а`, `8 А`, `8-A` → `8А`; a grade of the study and one Cyrillic letter, else Refused."""
     text = (raw or "").strip().upper().translate(LOOKALIKES)
     match = CLASS_RE.fullmatch(text)
     if match is None:
-        raise BadRequest(
-            "Укажите класс как номер и букву, например 8А или 10Б (буква — русская, одна)."
+        raise Refused(
+            400, "Укажите класс как номер и букву, например 8А или 10Б (буква — русская, одна)."
         )
     grade, letter = match.groups()
     if grade.lstrip("0") not in GRADES:
-        raise BadRequest(f"В исследовании участвуют только {' и '.join(GRADES)} классы.")
+        raise Refused(400, f"В исследовании участвуют только {' и '.join(GRADES)} классы.")
     return grade.lstrip("0") + letter
 
 
 def parse_count(raw: str | None) -> int:
-    """How many codes to issue: a whole number from 1 to MAX_PER_CLASS, else BadRequest."""
+    """How many codes to issue: a whole number from 1 to MAX_PER_CLASS, else Refused."""
     text = (raw or "").strip()
     if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_PER_CLASS:
-        raise BadRequest(f"Число участников — целое число от 1 до {MAX_PER_CLASS}.")
+        raise Refused(400, f"Число участников — целое число от 1 до {MAX_PER_CLASS}.")
     return int(text)
 
 
@@ -91,12 +88,13 @@ def issue(
         if in_class + count > MAX_PER_CLASS:
             left = MAX_PER_CLASS - in_class
             more = f"можно добавить ещё {left}" if left else "больше добавить нельзя"
-            raise BadRequest(
+            raise Refused(
+                400,
                 f"В классе может быть не больше {MAX_PER_CLASS} участников: для {school_class} "
-                f"уже выдано {in_class}, {more}."
+                f"уже выдано {in_class}, {more}.",
             )
         if len(taken) + count > SPAN:
-            raise BadRequest("Все возможные коды для школы уже выданы.")
+            raise Refused(400, "Все возможные коды для школы уже выданы.")
         new: list[str] = []
         while len(new) < count:
             code = str(LOWEST + secrets.randbelow(SPAN))

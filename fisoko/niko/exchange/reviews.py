@@ -115,7 +115,7 @@ def counts_by_school(conn: sqlite3.Connection, region: str) -> dict[str, tuple[i
 
 def study_over(today: dt.date) -> bool:
     """From `study.ends` on no review is taken (the content may not name an end)."""
-    ends = getattr(current_content(), "study_ends", None)
+    ends = current_content().ends
     return ends is not None and today >= ends
 
 

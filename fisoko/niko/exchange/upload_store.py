@@ -25,6 +25,7 @@ from typing import BinaryIO
 from fisoko.files.atomic_file import discard, replace_with_retry, sync_folder
 from fisoko.files.private import create_private, private_folder
 from fisoko.niko.exchange import quota as quotas
+from fisoko.refused import Refused
 
 log = logging.getLogger("fisoko")
 
@@ -46,15 +47,6 @@ CHUNK = 256 * 1024
 MAX_NAME = 1000
 SWEEP_AFTER = 15 * 60  # seconds
 COLUMNS = "id, owner, role, region, step, name, size, content_type, uploaded_at"
-
-
-class Refused(Exception):
-    """The upload cannot be stored; `message` says why in Russian, `status` is the HTTP answer."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -251,6 +243,11 @@ def delete(conn: sqlite3.Connection, folder: Path, upload_id: str) -> None:
         (folder / upload_id).unlink(missing_ok=True)
     except OSError as exc:  # e.g. the file is open in another program on Windows
         log.warning("uploads: could not remove %s (%s); the next start removes it", upload_id, exc)
+
+
+def folder_in(instance: str | Path) -> Path:
+    """The uploads folder of an instance folder (named only here)."""
+    return Path(instance) / "uploads"
 
 
 def path_of(folder: Path, upload: Upload) -> Path:

@@ -4,41 +4,25 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from pathlib import Path
 
 from flask import Blueprint, Flask, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from fisoko.db import connect, get_db
+from fisoko.db import connect, database_path, get_db
 from fisoko.niko.content import clock
 from fisoko.niko.content.model import current_content
 from fisoko.niko.exchange import marks, upload_store
-from fisoko.niko.exchange.upload_store import Refused, Upload
+from fisoko.niko.exchange.upload_store import Upload
 from fisoko.niko.exchange.uploads import account_quota, closed_message, folder, limit, may_see
-from fisoko.settings import MIB
+from fisoko.refused import Refused
 from fisoko.web.downloads import attachment, no_store
 from fisoko.web.errors import render_error
+from fisoko.web.security import UPLOAD_ENDPOINT, UPLOAD_PATH
 
 bp = Blueprint("uploads", __name__)
 bp.after_request(no_store)
 log = logging.getLogger("fisoko")
-
-
-@bp.app_template_filter("file_size")
-def file_size(size: int) -> str:
-    """A size the Russian way: 512 Б, 15 КБ, 1,2 МБ."""
-    if size < 1024:
-        return f"{size} Б"
-    if size < MIB:
-        return f"{round(size / 1024)} КБ"
-    return f"{size / MIB:.1f} МБ".replace(".", ",")
-
-
-@bp.app_template_filter("local_time")
-def local_time(stamp: str) -> str:
-    """A stored UTC moment as ДД.ММ.ГГГГ ЧЧ:ММ of the server's clock."""
-    return clock.local_text(stamp)
 
 
 def _visible_or_404(upload_id: str) -> Upload:
@@ -48,7 +32,7 @@ def _visible_or_404(upload_id: str) -> Upload:
     return upload
 
 
-@bp.route("/cabinet/niko/uploads", methods=["POST"])
+@bp.route(UPLOAD_PATH, methods=["POST"])
 @login_required
 def upload():
     """Store a file for one of the account's steps; 400/413 with a Russian message otherwise."""
@@ -56,7 +40,7 @@ def upload():
     step = current_content().guide(account.role).step(request.form.get("step", ""))
     if step is None:
         return render_error(400, "Выберите шаг, к которому относится файл, из списка.")
-    if not step.accepts_uploads(clock.today()):
+    if not step.accepts_uploads(clock.wall()):
         return render_error(400, closed_message(step))
     sent = request.files.get("file")
     try:
@@ -114,7 +98,7 @@ def delete(upload_id: str):
 
 def _too_large(error: RequestEntityTooLarge):
     """A file that is too big gets the upload limit; any other oversized body a plain 413."""
-    if request.endpoint == "uploads.upload":
+    if request.endpoint == UPLOAD_ENDPOINT:
         return render_error(413, upload_store.too_large_message(limit()))
     return render_error(413)
 
@@ -122,9 +106,9 @@ def _too_large(error: RequestEntityTooLarge):
 def init_app(app: Flask) -> None:
     """The Russian 413 page, and removing what a crash may have left in the folder."""
     app.register_error_handler(RequestEntityTooLarge, _too_large)
-    conn = connect(app.config["DATABASE"])
+    conn = connect(database_path(app))
     try:
-        removed = upload_store.sweep(conn, Path(app.instance_path) / "uploads")
+        removed = upload_store.sweep(conn, folder(app))
     finally:
         conn.close()
     if removed:

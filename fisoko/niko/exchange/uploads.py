@@ -11,10 +11,11 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
+from flask import Flask, current_app
 
 from fisoko.accounts.store import SCHOOL, Account, current_store
-from fisoko.db import get_db
+from fisoko.db import get_db, state_folder
+from fisoko.niko.content import clock
 from fisoko.niko.content.model import RoleGuide, Step, current_content
 from fisoko.niko.exchange import quota, reviews, upload_store
 from fisoko.niko.exchange.upload_store import Upload
@@ -39,8 +40,9 @@ class Listed:
     reviewable: bool = False
 
 
-def folder() -> Path:
-    return Path(current_app.instance_path) / "uploads"
+def folder(app: Flask | None = None) -> Path:
+    """The uploads folder of the exchange's state (a rehearsal's own during a rehearsal)."""
+    return upload_store.folder_in(state_folder(app))
 
 
 def limit() -> int:
@@ -115,24 +117,29 @@ def _described(account: Account, found: list[Upload]) -> list[Listed]:
     return result
 
 
-def form_steps(guide: RoleGuide, today: dt.date) -> tuple[tuple[tuple[int, Step], ...], str]:
-    """The numbered steps the upload form offers today, and the one it selects first.
+def form_steps(guide: RoleGuide, wall: dt.datetime) -> tuple[tuple[tuple[int, Step], ...], str]:
+    """The numbered steps the upload form offers now, and the one it selects first.
 
-    A step whose `uploads_until` day has passed is left out; the first step whose deadline has not
-    passed is selected.
+    A step not yet open or whose files have closed (`Step.files_close`) is left out; the first
+    step whose deadline has not passed is selected.
     """
     numbered = tuple(
         (number, step)
         for number, step in enumerate(guide.steps, start=1)
-        if step.accepts_uploads(today)
+        if step.accepts_uploads(wall)
     )
-    upcoming = (step.id for _, step in numbered if step.deadline >= today)
+    upcoming = (step.id for _, step in numbered if step.due >= wall)
     return numbered, next(upcoming, "")
 
 
 def closed_message(step: Step) -> str:
-    """The Russian answer to an upload for a step whose uploads have closed."""
-    until = step.uploads_until.strftime("%d.%m.%Y") if step.uploads_until else ""
+    """The Russian answer to an upload for a step whose uploads have closed (or not yet opened)."""
+    if step.opens is not None and clock.today() < step.opens:
+        return (
+            f"Приём файлов для шага «{step.title}» начнётся {step.opens.strftime('%d.%m.%Y')}. "
+            "Файл не сохранён."
+        )
+    until = clock.deadline_text(*step.files_until)
     return (
         f"Приём файлов для шага «{step.title}» закончился: файлы принимались до {until} "
         "включительно. Файл не сохранён. Уже загруженные файлы можно скачать."

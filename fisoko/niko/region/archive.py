@@ -19,12 +19,11 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from flask import current_app
-
 from fisoko.accounts.store import SCHOOL, current_store
 from fisoko.db import get_db
 from fisoko.niko.exchange import upload_store
 from fisoko.niko.exchange.upload_store import Upload
+from fisoko.niko.exchange.uploads import folder as uploads_folder
 
 log = logging.getLogger("fisoko")
 CHUNK = 256 * 1024
@@ -134,7 +133,7 @@ def region_files(region: str, step: str | None) -> list[tuple[str, Path, int, st
     ]
     found.sort(key=lambda u: u.owner)  # stable: by school, then oldest first
     names = {s.login: s.name for s in current_store().schools_of(region)}
-    folder = Path(current_app.instance_path) / "uploads"
+    folder = uploads_folder()
     result = []
     for name, upload in entries(found, names):
         path = upload_store.path_of(folder, upload)

@@ -20,15 +20,12 @@ from flask import current_app
 from fisoko.accounts.store import Account
 from fisoko.db import get_db
 from fisoko.niko.content.model import current_content
+from fisoko.refused import Refused
 
 IN, REPLACE, CONFIRMED = "in", "replace", "confirmed"
 MAX_REASON = 500
 KEEP_SECONDS = 2.0
 LABELS = {IN: "в выборке", REPLACE: "на замену", CONFIRMED: "в выборке, подтверждена"}
-
-
-class Refused(ValueError):
-    """The change is not allowed now; the message says why, in Russian."""
 
 
 @dataclass(frozen=True)
@@ -79,8 +76,9 @@ def check_open(today: dt.date) -> None:
     last = deadline()
     if last is not None and today > last:
         raise Refused(
+            400,
             f"Срок подтверждения выборки истёк {last:%d.%m.%Y}: изменить выборку региона "
-            "больше нельзя. Если замена всё же нужна, обратитесь к федеральному организатору."
+            "больше нельзя. Если замена всё же нужна, обратитесь к федеральному организатору.",
         )
 
 
@@ -89,16 +87,17 @@ def clean_reason(raw: str | None) -> str:
     text = " ".join((raw or "").split())
     text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf"))
     if not text:
-        raise Refused("Укажите причину замены школы: без неё отметить школу на замену нельзя.")
+        raise Refused(400, "Укажите причину замены школы: без неё отметить школу на замену нельзя.")
     if len(text) > MAX_REASON:
-        raise Refused(f"Причина замены длиннее {MAX_REASON} символов. Сократите её.")
+        raise Refused(400, f"Причина замены длиннее {MAX_REASON} символов. Сократите её.")
     return text
 
 
 def _unconfirmed(conn: sqlite3.Connection, region: str) -> None:
     if conn.execute("SELECT 1 FROM sample_confirmations WHERE region = ?", (region,)).fetchone():
         raise Refused(
-            "Выборка региона уже подтверждена. Чтобы изменить её, сначала снимите подтверждение."
+            400,
+            "Выборка региона уже подтверждена. Чтобы изменить её, сначала снимите подтверждение.",
         )
 
 

@@ -12,7 +12,6 @@ from fisoko.niko.content import clock
 from fisoko.niko.region.sample import (
     IN,
     REPLACE,
-    Refused,
     check_open,
     clean_reason,
     forget,
@@ -20,6 +19,7 @@ from fisoko.niko.region.sample import (
     set_confirmed,
     set_status,
 )
+from fisoko.refused import Refused
 from fisoko.web.access import account_with_role
 from fisoko.web.downloads import no_store
 from fisoko.web.errors import render_error
@@ -39,14 +39,16 @@ def mark(login: str):
     status = request.form.get("status")
     try:
         if status not in ("replace", "keep"):
-            raise Refused("Не удалось понять действие с выборкой. Обновите страницу и повторите.")
+            raise Refused(
+                400, "Не удалось понять действие с выборкой. Обновите страницу и повторите."
+            )
         check_open(clock.today())
         reason = clean_reason(request.form.get("reason")) if status == REPLACE else ""
         changed = set_status(
             get_db(), school, REPLACE if reason else IN, reason, coordinator.login, clock.now_utc()
         )
     except Refused as refused:
-        return render_error(400, str(refused))
+        return render_error(refused.status, refused.message)
     forget(school.region)
     if reason:
         audit.event(coordinator.login, "sample.replace", school=school.login, reason=reason)
@@ -64,7 +66,7 @@ def _confirmation(on: bool):
     try:
         check_open(clock.today())
     except Refused as refused:
-        return render_error(400, str(refused))
+        return render_error(refused.status, refused.message)
     region = coordinator.region
     changed = set_confirmed(get_db(), region, coordinator.login, clock.now_utc(), on)
     forget(region)

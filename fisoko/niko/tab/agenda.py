@@ -28,25 +28,6 @@ class Agenda:
     schools: int = 0
 
 
-def plural(number: int, one: str, few: str, many: str) -> str:
-    """The Russian form of a noun after a number: 1 день, 2 дня, 5 дней, 21 день."""
-    if number % 10 == 1 and number % 100 != 11:
-        return one
-    if 2 <= number % 10 <= 4 and not 12 <= number % 100 <= 14:
-        return few
-    return many
-
-
-def days_left_text(days: int) -> str:
-    """How long is left until a deadline, said the way a person would say it."""
-    if days <= 0:
-        return "сегодня последний день"
-    if days == 1:
-        return "остался 1 день: срок завтра"
-    word = plural(days, "день", "дня", "дней")
-    return f"{'остался' if word == 'день' else 'осталось'} {days} {word}"
-
-
 def next_of(steps: Iterable[Step], today: dt.date, done: frozenset[str] = frozenset()) -> Agenda:
     """The first step not in `done` whose deadline has not passed, with its number."""
     for number, step in enumerate(steps, start=1):

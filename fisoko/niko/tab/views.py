@@ -56,7 +56,7 @@ def niko():
     now, step_states, overview = _agenda(account, today)
     feed = news.feed(account)
     news.mark_seen(account, feed)
-    upload_steps, selected = uploads.form_steps(guide, today)
+    upload_steps, selected = uploads.form_steps(guide, clock.wall())
     listed = uploads.listed(account, query.page_number(request.args.get("page")))
     table = region.build(overview, request.args, today) if overview is not None else None
     return render_template(

@@ -82,12 +82,14 @@ def test_content_mistakes_are_all_reported():
         """
     )
     assert found == [
-        "niko.yaml:5: study: unknown key 'extra' (allowed: title, round, about)",
+        "niko.yaml:5: study: unknown key 'extra' "
+        "(allowed: title, round, about, timezone, opens, ends)",
         "niko.yaml:3: round: expected text, got a number; put it in quotes",
         "niko.yaml:8: date: no such date '2027-02-30'",
         "niko.yaml:12: until: the end date is before the start date",
         "niko.yaml:18: id 'Bad_Id': use a-z, 0-9 and '-', up to 40 characters",
-        "niko.yaml:24: deadline: expected a date as YYYY-MM-DD, e.g. 2026-10-15",
+        "niko.yaml:24: deadline: expected a date as YYYY-MM-DD or a date and time as "
+        "YYYY-MM-DD HH:MM, e.g. 2027-03-26 18:00",
         "niko.yaml:29: step: missing 'what'",
     ]
 
@@ -217,8 +219,8 @@ def test_closing_days_are_read():
     assert not material.open_to("school", "77", dt.date(2027, 3, 19))
     shipped = load_content(SHIPPED).guide("school").step("upload-form")
     assert shipped.uploads_until == dt.date(2027, 3, 26)
-    assert shipped.accepts_uploads(dt.date(2027, 3, 26))
-    assert not shipped.accepts_uploads(dt.date(2027, 3, 27))
+    assert shipped.accepts_uploads(dt.datetime(2027, 3, 26, 23, 59, 30))
+    assert not shipped.accepts_uploads(dt.datetime(2027, 3, 27, 0, 0))
     assert load_content(SHIPPED).guide("school").step("get-materials").uploads_until is None
 
 
@@ -247,5 +249,6 @@ def test_closing_day_mistakes_are_reported_with_lines():
     with pytest.raises(Invalid) as caught:
         parse_content(text.encode(), "niko.yaml")
     assert [str(p) for p in caught.value.problems] == [
-        f"niko.yaml:{line}: uploads_until: expected a date as YYYY-MM-DD, e.g. 2026-10-15"
+        f"niko.yaml:{line}: uploads_until: expected a date as YYYY-MM-DD or a date and time as "
+        "YYYY-MM-DD HH:MM, e.g. 2027-03-26 18:00"
     ]

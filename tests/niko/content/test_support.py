@@ -11,6 +11,7 @@ from fisoko.files.yaml_source import Invalid
 from fisoko.niko.content.model import load_content
 from fisoko.niko.content.support import load_support, parse_support
 from fisoko.niko.exchange import upload_store, uploads
+from fisoko.refused import Refused
 from fisoko.settings import BASE_DIR
 from tests.helpers import run_app
 
@@ -80,7 +81,7 @@ def test_every_upload_error_the_app_gives_is_explained():
     step = load_content(BASE_DIR / "content" / "niko.yaml").guide("school").step("upload-form")
     messages = [uploads.closed_message(step), upload_store.too_large_message(20 * 1024 * 1024)]
     for name in ("a.exe", "", "a\x01.pdf", "x" * 1001 + ".pdf"):
-        with pytest.raises(upload_store.Refused) as refused:
+        with pytest.raises(Refused) as refused:
             upload_store.clean_name(name)
         messages.append(refused.value.message)
     messages += [

@@ -10,7 +10,9 @@ from urllib.parse import quote
 
 import pytest
 
+from fisoko.db import database_path
 from fisoko.niko.exchange import codes
+from fisoko.refused import Refused
 from tests.helpers import csrf_token
 
 VIEWERS = ("edu770001", "edu770002", "niko__77", "niko__78", "edu780001", None)
@@ -26,7 +28,7 @@ def issue(client, school_class: str = "8А", count: str = "5", token: str | None
 
 
 def stored(app) -> list[tuple[str, str, str]]:
-    conn = sqlite3.connect(app.config["DATABASE"])
+    conn = sqlite3.connect(database_path(app))
     try:
         return conn.execute(
             "SELECT login, class, code FROM participant_codes ORDER BY id"
@@ -51,13 +53,13 @@ def test_classes_are_read_kindly(raw, shown):
 
 @pytest.mark.parametrize("raw", ["", "8", "А", "9А", "11А", "8АБ", "8 класс", "8Q", "٨А", None])
 def test_bad_classes_are_refused(raw):
-    with pytest.raises(codes.BadRequest):
+    with pytest.raises(Refused):
         codes.parse_class(raw)
 
 
 @pytest.mark.parametrize("raw", ["", "0", "41", "-1", "2.5", "１０", "abc", "99999999999"])
 def test_bad_counts_are_refused(raw):
-    with pytest.raises(codes.BadRequest):
+    with pytest.raises(Refused):
         codes.parse_count(raw)
 
 

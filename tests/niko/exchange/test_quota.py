@@ -12,8 +12,8 @@ import pytest
 from fisoko.db import get_db
 from fisoko.niko.exchange import upload_store
 from fisoko.niko.exchange.quota import MIB, Quota, problem
-from fisoko.niko.exchange.upload_store import Refused
 from fisoko.niko.exchange.uploads import PAGE_SIZE
+from fisoko.refused import Refused
 from tests.niko.exchange.test_uploads import files_in, ids_on_page, records, send
 
 

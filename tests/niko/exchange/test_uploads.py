@@ -18,8 +18,11 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from app import create_app
+from fisoko.db import database_path
 from fisoko.niko.content.model import RoleGuide
 from fisoko.niko.exchange import upload_store
+from fisoko.niko.exchange.uploads import folder as uploads_folder
+from fisoko.web.security import UPLOAD_ENDPOINT, UPLOAD_PATH
 from tests.helpers import csrf_token
 
 UPLOAD_LINK_RE = re.compile(r'href="/cabinet/niko/uploads/([0-9a-f]{32})"')
@@ -52,12 +55,12 @@ def ids_on_page(client) -> list[str]:
 
 
 def files_in(app) -> list[str]:
-    folder = Path(app.instance_path) / "uploads"
+    folder = uploads_folder(app)
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
 def records(app) -> list[sqlite3.Row]:
-    conn = sqlite3.connect(app.config["DATABASE"])
+    conn = sqlite3.connect(database_path(app))
     try:
         return conn.execute("SELECT id, owner, name, size FROM uploads ORDER BY name").fetchall()
     finally:
@@ -402,7 +405,7 @@ def save(conn, folder, stream, name="a.pdf"):
 
 
 def test_a_failure_mid_upload_leaves_no_file_and_no_record(app, tmp_path):
-    conn = sqlite3.connect(app.config["DATABASE"])
+    conn = sqlite3.connect(database_path(app))
     folder = tmp_path / "uploads"
     try:
         with pytest.raises(OSError):
@@ -414,7 +417,7 @@ def test_a_failure_mid_upload_leaves_no_file_and_no_record(app, tmp_path):
 
 
 def test_a_failing_record_removes_the_file(app, tmp_path):
-    conn = sqlite3.connect(app.config["DATABASE"])
+    conn = sqlite3.connect(database_path(app))
     conn.execute(
         "CREATE TRIGGER refuse BEFORE INSERT ON uploads BEGIN SELECT RAISE(ABORT, 'x'); END"
     )
@@ -442,10 +445,10 @@ def test_a_disk_failure_over_http_is_a_russian_500_and_leaves_nothing(login_as, 
 
 
 def test_start_up_sweeps_what_a_crash_left(app, app_config):
-    folder = Path(app.instance_path) / "uploads"
+    folder = uploads_folder(app)
     folder.mkdir()
     kept_id = upload_store.new_id()
-    conn = sqlite3.connect(app.config["DATABASE"])
+    conn = sqlite3.connect(database_path(app))
     conn.execute(
         "INSERT INTO uploads VALUES (?, 'edu770001', 'school', '77', 'upload-form', 'a.pdf', 1,"
         " 'application/pdf', '2027-03-20T10:00:00.000000+00:00')",
@@ -517,7 +520,8 @@ def test_uploads_for_a_step_close_after_its_uploads_until_day(login_as, app, tod
         text = response.get_data(as_text=True)
         assert "Приём файлов для шага" in text and "26.03.2027" in text
         assert records(app) == [] and files_in(app) == []
-        assert not offered and '<option value="get-materials"' in page
+        # Steps without uploads_until close at their deadline: no late form under step 3.
+        assert not offered and '<option value="get-materials"' not in page
 
 
 def test_uploads_made_before_the_closing_stay_downloadable(login_as, app):
@@ -577,3 +581,10 @@ def test_a_file_held_for_good_fails_the_upload_and_leaves_nothing(login_as, app,
     assert response.status_code == 500
     assert "Не удалось сохранить файл" in response.get_data(as_text=True)
     assert records(app) == [] and files_in(app) == []
+
+
+def test_the_upload_route_is_the_one_the_body_limits_name(app):
+    """fisoko.web.security names the upload route once; the view and both body limits use it."""
+    (rule,) = [r for r in app.url_map.iter_rules() if r.endpoint == UPLOAD_ENDPOINT]
+    assert (rule.rule, "POST" in rule.methods) == (UPLOAD_PATH, True)
+    assert upload_store.folder_in(app.instance_path) == Path(app.instance_path) / "uploads"

@@ -10,6 +10,7 @@ import re
 import pytest
 
 from app import create_app
+from fisoko.db import database_path
 from fisoko.files.yaml_source import Invalid
 from fisoko.niko.content.model import parse_content
 from fisoko.settings import BASE_DIR
@@ -285,7 +286,7 @@ def test_a_change_by_another_process_reaches_the_school_within_the_keep_time(
 
     school = login_as("edu770001")
     assert "ещё не подтвердил" in status_box(school, "/cabinet")
-    conn = sqlite3.connect(app.config["DATABASE"])  # as another process on the same folder would
+    conn = sqlite3.connect(database_path(app))  # as another process on the same folder would
     with conn:
         conn.execute("INSERT INTO sample_confirmations VALUES ('77', 'niko__77', 'now')")
     conn.close()

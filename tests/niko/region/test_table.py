@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sqlite3
-from pathlib import Path
 
 import pytest
 
-from fisoko.db import get_db
+from fisoko.db import database_path, get_db
+from fisoko.niko.exchange.uploads import folder as uploads_folder
 from fisoko.niko.region import table as region
 from tests.helpers import PASSWORDS, csrf_token, make_hash
 from tests.niko.exchange.test_quota import store
@@ -39,7 +39,7 @@ def app_config(app_config):
 
 
 def mark_done(app, login: str, *steps: str) -> None:
-    conn = sqlite3.connect(app.config["DATABASE"])
+    conn = sqlite3.connect(database_path(app))
     with conn:
         conn.executemany(
             "INSERT INTO step_marks VALUES (?, ?, ?, 1, '2027-03-01T10:00:00+00:00')",
@@ -149,7 +149,7 @@ def test_another_region_sees_none_of_it(app, login_as):
 def test_the_table_and_the_upload_list_page_apart(app, coordinator):
     """Page 3 of the table leaves the uploads on page 2; each pager keeps the other choices."""
     with app.app_context():
-        conn, folder = get_db(), Path(app.instance_path) / "uploads"
+        conn, folder = get_db(), uploads_folder(app)
         for number in range(45):
             store(conn, folder, "edu770001", f"file {number}".encode())
     page = coordinator.get("/cabinet/niko?page=2&sort=progress&region_page=3").get_data(

@@ -58,20 +58,3 @@ def test_a_coordinators_next_step_and_late_schools():
     found = agenda.for_coordinator(STEPS, Overview(STEPS, rows, (1, 0, 0)), D(2027, 3, 11))
     assert (found.next_step.id, found.number, found.days_left) == ("c", 3, 9)
     assert (found.schools_late, found.schools) == (1, 2)
-
-
-@pytest.mark.parametrize(
-    "days, text",
-    [
-        (0, "сегодня последний день"),
-        (1, "остался 1 день: срок завтра"),
-        (2, "осталось 2 дня"),
-        (5, "осталось 5 дней"),
-        (11, "осталось 11 дней"),
-        (21, "остался 21 день"),
-        (22, "осталось 22 дня"),
-        (112, "осталось 112 дней"),
-    ],
-)
-def test_days_left_in_russian(days, text):
-    assert agenda.days_left_text(days) == text
