@@ -100,6 +100,15 @@ MIGRATIONS: list[str] = [
         confirmed_at TEXT NOT NULL
     ) WITHOUT ROWID;
     """,
+    """
+    CREATE TABLE upload_reviews (
+        upload_id TEXT PRIMARY KEY REFERENCES uploads (id) ON DELETE CASCADE,
+        status TEXT NOT NULL CHECK (status IN ('accepted', 'returned')),
+        comment TEXT NOT NULL,
+        reviewer TEXT NOT NULL,
+        reviewed_at TEXT NOT NULL
+    );
+    """,
 ]
 
 _local = threading.local()

@@ -26,12 +26,19 @@ def init_app(app: Flask) -> None:
     log, a domain module in a test) then never runs every view module.
     """
     from fisoko.niko.content import views as support_views
-    from fisoko.niko.exchange import code_views, material_views, materials, upload_views
+    from fisoko.niko.exchange import (
+        code_views,
+        material_views,
+        materials,
+        review_views,
+        upload_views,
+    )
     from fisoko.niko.region import archive_views, progress_views, sample_views
 
     blueprints = (
         material_views.bp,
         upload_views.bp,
+        review_views.bp,
         progress_views.bp,
         support_views.bp,
         code_views.bp,

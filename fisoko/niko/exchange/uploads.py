@@ -17,7 +17,7 @@ from fisoko.accounts.store import SCHOOL, Account, current_store
 from fisoko.db import get_db, state_folder
 from fisoko.niko.content import clock
 from fisoko.niko.content.model import RoleGuide, Step, current_content
-from fisoko.niko.exchange import quota, upload_store
+from fisoko.niko.exchange import quota, reviews, upload_store
 from fisoko.niko.exchange.upload_store import Upload
 from fisoko.settings import MIB
 
@@ -35,6 +35,9 @@ class Listed:
     owner_name: str
     step_title: str
     deletable: bool
+    review_state: str = ""  # a school upload's state (reviews.py); empty for a coordinator's own
+    review: reviews.Review | None = None
+    reviewable: bool = False
 
 
 def folder(app: Flask | None = None) -> Path:
@@ -94,16 +97,21 @@ def listed(account: Account, page: int = 1) -> ListPage:
 
 def _described(account: Account, found: list[Upload]) -> list[Listed]:
     store, content = current_store(), current_content()
+    states = reviews.states(get_db(), found)
     result = []
     for upload in found:
         owner = store.get(upload.owner)
         step = content.guide(upload.role).step(upload.step)
+        state, review = states.get(upload.id, ("", None))
         result.append(
             Listed(
                 upload,
                 owner.name if owner else upload.owner,
                 step.title if step else upload.step,
                 upload.owner == account.login,
+                state,
+                review,
+                reviews.may_review(account, upload),
             )
         )
     return result

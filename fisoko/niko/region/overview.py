@@ -14,11 +14,11 @@ from fisoko.db import get_db
 from fisoko.niko.content import clock
 from fisoko.niko.content.model import Step, current_content
 from fisoko.niko.exchange import codes as participant_codes
-from fisoko.niko.exchange import upload_store
+from fisoko.niko.exchange import reviews, upload_store
 from fisoko.niko.region import sample
 from fisoko.niko.region.sample import RegionSample
 
-CSV_EXTRA = ("steps_done", "uploads", "last_activity", "codes", "sample")
+CSV_EXTRA = ("steps_done", "uploads", "last_activity", "codes", "sample", "returned")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -33,6 +33,8 @@ class SchoolRow:
     last_activity: str | None
     codes: int = 0
     sample: str = "in"
+    waiting: int = 0  # uploads waiting for the coordinator's review (reviews.py)
+    returned: int = 0  # uploads returned for rework
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ def overview(region: str) -> Overview:
     uploads = upload_store.counts_by_owner(db, region)
     codes = participant_codes.counts_by_school(db, region)
     region_sample = sample.of_region(db, region)
+    reviewed = reviews.counts_by_school(db, region)
     today = clock.today()
     late = {s.id for s in steps if s.deadline < today}
     rows = []
@@ -72,6 +75,7 @@ def overview(region: str) -> Overview:
                 activity.get(school.login),
                 codes.get(school.login, 0),
                 region_sample.status(school.login),
+                *reviewed.get(school.login, (0, 0)),
             )
         )
     counts = tuple(sum(s.id in r.done for r in rows) for s in steps)
@@ -99,6 +103,7 @@ def overview_csv(table: Overview) -> bytes:
                 clock.local_text(row.last_activity) if row.last_activity else "",
                 row.codes,
                 row.sample,
+                row.returned,
             ]
         )
     return "\ufeff".encode() + out.getvalue().encode("utf-8")

@@ -13,9 +13,10 @@ from flask import current_app, render_template, request
 from flask_login import current_user, login_required
 
 from fisoko.accounts.store import Account
+from fisoko.db import get_db
 from fisoko.niko.content import clock
 from fisoko.niko.content.model import current_content
-from fisoko.niko.exchange import codes, marks, materials, upload_store, uploads
+from fisoko.niko.exchange import codes, marks, materials, reviews, upload_store, uploads
 from fisoko.niko.region import overview, sample
 from fisoko.niko.region import table as region
 from fisoko.niko.tab import agenda, news
@@ -32,6 +33,14 @@ def _agenda(
         return agenda.for_coordinator(steps, table, today), (), table
     states = marks.school_steps(account)
     return agenda.for_school(states, today), tuple(states), None
+
+
+def _returned(account: Account, guide) -> list[tuple]:
+    """A school's uploads returned for rework, each with its step (for the step's deadline)."""
+    if account.is_coordinator:
+        return []
+    found = reviews.returned_of(get_db(), account.login)
+    return [(upload, review, guide.step(upload.step)) for upload, review in found]
 
 
 @login_required
@@ -74,6 +83,7 @@ def niko():
         if upload_steps
         else None,
         step_states=step_states,
+        returned=_returned(account, guide),
         overview=overview,
         agenda=now,
         feed=feed,

@@ -29,6 +29,7 @@ HEADER = [
     "last_activity",
     "codes",
     "sample",
+    "returned",
 ]
 
 
@@ -152,7 +153,7 @@ def test_the_csv_for_excel(login_as):
     assert rows[1][2:][:5] == ["0", "1", "1", "0", "0"]
     assert rows[1][7:9] == ["2", "0"]
     assert re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", rows[1][9])
-    assert rows[2][2:] == ["0", "0", "0", "0", "0", "0", "0", "", "0", "in"]
+    assert rows[2][2:] == ["0", "0", "0", "0", "0", "0", "0", "", "0", "in", "0"]
 
 
 @pytest.mark.parametrize("login", ["edu770001", "edu780001"])

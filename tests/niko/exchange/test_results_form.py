@@ -1,0 +1,178 @@
+"""The results form check: each kind of refusal, the bounds, and a good form in CSV and XLSX."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from fisoko.niko.exchange import results_form
+from fisoko.niko.exchange.results_form import FormRefused, FormSpec, check, column_letter
+
+ROOT = Path(__file__).resolve().parents[3]
+TEMPLATE = ROOT / "materials" / "forma-sbora-rezultatov.csv"
+COLUMNS = (
+    "Код участника",
+    "Класс",
+    "Вариант",
+    "Задание 1",
+    "Задание 2",
+    "Задание 3",
+    "Задание 4",
+    "Задание 5",
+    "Анкета заполнена (да/нет)",
+)
+SPEC = FormSpec(
+    COLUMNS,
+    "Код участника",
+    {"Задание 1": 1, "Задание 2": 2, "Задание 3": 2, "Задание 4": 3, "Задание 5": 4},
+)
+ISSUED = {"10001", "10002", "10003"}
+
+
+def as_csv(rows: list[list[object]]) -> bytes:
+    return "\n".join(";".join(str(c) for c in row) for row in rows).encode("utf-8-sig")
+
+
+def as_xlsx(rows: list[list[object]]) -> bytes:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+GOOD = [
+    list(COLUMNS),
+    [10001, 8, 1, 1, 2, 0, 3, 4, "да"],
+    [10002, 8, 2, 0, 1, 2, "", 1, "нет"],
+]
+
+
+def refused(data: bytes, name: str = "form.csv") -> list[str]:
+    with pytest.raises(FormRefused) as caught:
+        check(data, name, SPEC, ISSUED)
+    return [str(p) for p in caught.value.problems]
+
+
+@pytest.mark.parametrize("pack,name", [(as_csv, "f.csv"), (as_xlsx, "f.XLSX")])
+def test_a_good_form_gives_its_participant_count(pack, name):
+    assert check(pack(GOOD), name, SPEC, ISSUED) == 2
+
+
+def test_a_windows_1251_csv_with_commas_is_read():
+    data = "\n".join(",".join(str(c) for c in row) for row in GOOD).encode("cp1251")
+    assert check(data, "f.csv", SPEC, ISSUED) == 2
+
+
+def test_the_shipped_empty_template_is_refused():
+    problems = refused(TEMPLATE.read_bytes())
+    assert problems == ["это пустой шаблон формы: ни у одного участника нет баллов"]
+
+
+def test_the_template_example_codes_look_like_issued_codes():
+    rows = TEMPLATE.read_text(encoding="utf-8-sig").splitlines()[1:]
+    assert rows and all(len(r.split(";")[0]) == 5 for r in rows)
+
+
+def test_other_columns_are_named_by_letter():
+    header = list(COLUMNS[:-1]) + ["Лишний"]
+    problems = refused(as_csv([header, GOOD[1]]))
+    assert problems[0] == (
+        "Строка 1, столбец I: столбец «Лишний» вместо «Анкета заполнена (да/нет)» из формы"
+    )
+    short = refused(as_csv([list(COLUMNS[:7]), GOOD[1]]))
+    assert short == [
+        "Строка 1, столбец H: нет столбца «Задание 5»",
+        "Строка 1, столбец I: нет столбца «Анкета заполнена (да/нет)»",
+    ]
+    extra = refused(as_csv([list(COLUMNS) + ["Ещё"], GOOD[1]]))
+    assert extra == ["Строка 1, столбец J: лишний столбец «Ещё»"]
+
+
+def test_codes_not_issued_missing_or_repeated_are_each_listed():
+    rows = [
+        list(COLUMNS),
+        [99999, 8, 1, 1, 1, 1, 1, 1, "да"],
+        ["", 8, 1, 1, 1, 1, 1, 1, "да"],
+        [10001, 8, 1, 1, 1, 1, 1, 1, "да"],
+        [10001, 8, 1, 1, 1, 1, 1, 1, "да"],
+    ]
+    assert refused(as_csv(rows)) == [
+        "Строка 2, столбец A: код участника 99999 школа не выдавала",
+        "Строка 3, столбец A: нет кода участника",
+        "Строка 5, столбец A: код участника 10001 уже был в строке 4",
+    ]
+
+
+@pytest.mark.parametrize("pack,name", [(as_csv, "f.csv"), (as_xlsx, "f.xlsx")])
+def test_scores_outside_the_range_or_not_numbers_are_listed(pack, name):
+    rows = [list(COLUMNS), [10001, 8, 1, 2, -1, "много", 3, 4, "да"]]
+    assert refused(pack(rows), name) == [
+        "Строка 2, столбец D: балл 2 вне диапазона от 0 до 1",
+        "Строка 2, столбец E: балл -1 вне диапазона от 0 до 2",
+        "Строка 2, столбец F: балл «много» не целое число",
+    ]
+
+
+def test_a_form_over_the_row_limit_names_the_limit(monkeypatch):
+    rows = [list(COLUMNS)] + [[10001, 8, 1, 1, 1, 1, 1, 1, "да"]] * (results_form.MAX_ROWS + 1)
+    assert refused(as_csv(rows)) == ["в форме больше 10 000 строк участников"]
+
+
+def test_exactly_the_row_limit_is_read_to_the_end():
+    issued = {str(10000 + n) for n in range(results_form.MAX_ROWS)}
+    rows = [list(COLUMNS)] + [[c, 8, 1, 1, 1, 1, 1, 1, "да"] for c in sorted(issued)]
+    assert check(as_csv(rows), "f.csv", SPEC, issued) == results_form.MAX_ROWS
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"not a zip at all", as_xlsx(GOOD)[:200], b"PK\x05\x06" + b"\0" * 18],
+    ids=["text", "truncated", "empty-zip"],
+)
+def test_a_malformed_xlsx_is_refused_in_russian(data):
+    assert refused(data, "f.xlsx") == ["файл не открывается как таблица XLSX"]
+
+
+def test_an_xlsx_too_big_unpacked_is_refused_before_parsing(monkeypatch):
+    monkeypatch.setattr(results_form, "MAX_UNPACKED", 1000)
+    assert refused(as_xlsx(GOOD), "f.xlsx") == ["таблица XLSX слишком велика в распакованном виде"]
+
+
+def test_an_empty_file_is_refused():
+    assert refused(b"") == ["файл пустой: в нём нет даже заголовка формы"]
+
+
+def test_only_csv_and_xlsx_are_checked():
+    assert results_form.is_checked("Форма.XLSX") and results_form.is_checked("a.csv")
+    assert not results_form.is_checked("scan.pdf")
+
+
+def test_column_letters():
+    assert [column_letter(i) for i in (0, 8, 25, 26, 27)] == ["A", "I", "Z", "AA", "AB"]
+
+
+def test_a_zip_that_is_not_a_workbook_is_refused():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("hello.txt", "hi")
+    assert refused(out.getvalue(), "f.xlsx") == ["файл не открывается как таблица XLSX"]
+
+
+def test_padded_and_plain_scores_give_the_same_answer():
+    plain = [list(COLUMNS), [10001, 8, 1, 1, 2, 0, 3, 4, "да"]]
+    padded = [list(COLUMNS), [" 10001 ", 8, 1, " 1", "2 ", " 0 ", "3", " 4", "да"]]
+    assert check(as_csv(plain), "f.csv", SPEC, ISSUED) == 1
+    assert check(as_csv(padded), "f.csv", SPEC, ISSUED) == 1
+    over = [list(COLUMNS), [10001, 8, 1, " 5 ", 2, 0, 3, 4, "да"]]
+    assert refused(as_csv(over)) == ["Строка 2, столбец D: балл 5 вне диапазона от 0 до 1"]
+
+
+def test_values_beyond_the_form_columns_are_listed_but_empty_ones_ignored():
+    rows = [list(COLUMNS), GOOD[1] + ["", "  "], GOOD[2] + ["", "x"]]
+    assert refused(as_csv(rows)) == ["Строка 3, столбец K: значение вне столбцов формы"]
