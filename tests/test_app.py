@@ -86,10 +86,10 @@ def test_invalid_accounts_stop_the_start_with_every_problem(app_config, tmp_path
         create_app({**app_config, "ACCOUNTS": str(bad)})
     assert caught.value.code == 1
     err = capsys.readouterr().err.splitlines()
-    assert err[0].startswith(f"{bad}:2: bad login 'edu1'")
+    assert err[0].startswith(f"{bad}:2: неверный логин «edu1»")
     assert (
-        f"{bad}:5: edu770001: unknown field 'nam' (allowed: name, password_hash, email, disabled)"
-        in err
+        f"{bad}:5: edu770001: неизвестное поле «nam»: "
+        "допустимы name, password_hash, email, disabled" in err
     )
     assert len(err) == 5
 

@@ -88,7 +88,7 @@ def _rows(
         )
         before = len(problems)
         if split_login(login) is None:
-            problems.append(Problem(path, line, f"bad login '{login}': {LOGIN_RULE}"))
+            problems.append(Problem(path, line, f"неверный логин «{login}»: {LOGIN_RULE}"))
         elif login in seen:
             problems.append(Problem(path, line, f"login {login} repeats line {seen[login]}"))
         elif existing.get(login) is not None:

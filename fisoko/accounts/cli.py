@@ -224,7 +224,7 @@ def add_command(
 ) -> None:
     """Add an account; prompts for its password twice."""
     if split_login(login) is None:
-        raise Failure(f"bad login '{login}': {LOGIN_RULE}")
+        raise Failure(f"неверный логин «{login}»: {LOGIN_RULE}")
     name = _clean_name(name)
     email = (email or "").strip() or None
     if email is not None and EMAIL_RE.fullmatch(email) is None:

@@ -105,7 +105,7 @@ def test_every_bad_row_is_reported_and_nothing_is_written(runner, accounts_file,
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert lines[:6] == [
-        f"{source}:3: bad login 'edu1': " + accounts_cli.LOGIN_RULE,
+        f"{source}:3: неверный логин «edu1»: " + accounts_cli.LOGIN_RULE,
         f"{source}:4: the name is empty",
         f"{source}:5: login edu770001 already exists in the accounts",
         f"{source}:6: edu500003: not an email address: 'not-an-address'",

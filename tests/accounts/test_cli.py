@@ -26,8 +26,8 @@ def test_check_reports_every_problem(runner, tmp_path):
     result = runner.invoke(args=["accounts", "--accounts", str(bad), "check"])
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    assert lines[0].startswith(f"{bad}:2: bad login 'edu1'")
-    assert any(line.startswith(f"{bad}:3: bad login 'niko__7'") for line in lines)
+    assert lines[0].startswith(f"{bad}:2: неверный логин «edu1»")
+    assert any(line.startswith(f"{bad}:3: неверный логин «niko__7»") for line in lines)
     assert len(lines) == 6
 
 
@@ -91,7 +91,7 @@ def test_both_command_lines_check_a_broken_file_without_traceback(tmp_path, comm
         [*command, "check"], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 1
-    assert result.stdout == f"{bad}:2: edu770001: missing field 'password_hash'\n"
+    assert result.stdout == f"{bad}:2: edu770001: нет обязательного поля «password_hash»\n"
     assert "Traceback" not in result.stderr
 
 
@@ -148,7 +148,7 @@ def test_list_of_a_broken_file_shows_its_problems(runner, tmp_path):
     bad.write_text("accounts:\n  edu1: {}\n", encoding="utf-8")
     result = invoke(runner, "--accounts", str(bad), "list")
     assert result.exit_code == 1
-    assert result.output.startswith(f"{bad}:2: bad login 'edu1'")
+    assert result.output.startswith(f"{bad}:2: неверный логин «edu1»")
 
 
 def test_add_from_stdin(runner, accounts_file):
@@ -195,8 +195,8 @@ def test_add_prompts_twice_without_echo(runner, accounts_file):
 @pytest.mark.parametrize(
     "args, stdin, message",
     [
-        (["EDU770010", "--name", "x"], "Secret-123\n", "bad login 'EDU770010'"),
-        (["edu77001", "--name", "x"], "Secret-123\n", "bad login 'edu77001'"),
+        (["EDU770010", "--name", "x"], "Secret-123\n", "неверный логин «EDU770010»"),
+        (["edu77001", "--name", "x"], "Secret-123\n", "неверный логин «edu77001»"),
         (["edu770001", "--name", "x"], "Secret-123\n", "the login edu770001 already exists"),
         (["edu770010", "--name", "  "], "Secret-123\n", "название не может быть пустым"),
         (["edu770010", "--name", "a\nb"], "Secret-123\n", "название должно быть одной строкой"),
@@ -318,7 +318,7 @@ def test_writing_commands_refuse_an_invalid_file(runner, tmp_path):
     bad.write_text("accounts:\n  edu770001:\n    name: x\n", encoding="utf-8")
     result = invoke(runner, "--accounts", str(bad), "disable", "edu770001")
     assert result.exit_code == 1
-    assert result.output == f"{bad}:2: edu770001: missing field 'password_hash'\n"
+    assert result.output == f"{bad}:2: edu770001: нет обязательного поля «password_hash»\n"
 
 
 def test_a_missing_file_is_a_clear_error(runner, tmp_path):

@@ -204,7 +204,7 @@ class ContentReader:
     ) -> dict[str, yaml.Node] | None:
         """The named fields of a mapping node; report unknown and missing ones."""
         if not isinstance(node, yaml.MappingNode):
-            self.problem(node, f"{where}: expected a mapping, got {describe(node)}")
+            self.problem(node, f"{where}: нужен набор полей, а указано: {describe(node)}")
             return None
         found: dict[str, yaml.Node] = {}
         for key, key_node, value in mapping_items(node, self.path, self.problems):

@@ -84,12 +84,12 @@ def test_content_mistakes_are_all_reported():
     assert found == [
         "niko.yaml:5: study: unknown key 'extra' "
         "(allowed: title, round, about, timezone, opens, ends)",
-        "niko.yaml:3: round: expected text, got a number; put it in quotes",
-        "niko.yaml:8: date: no such date '2027-02-30'",
+        "niko.yaml:3: round: нужен текст, а указано: число; возьмите значение в кавычки",
+        "niko.yaml:8: date: такой даты нет: «2027-02-30»",
         "niko.yaml:12: until: the end date is before the start date",
         "niko.yaml:18: id 'Bad_Id': use a-z, 0-9 and '-', up to 40 characters",
-        "niko.yaml:24: deadline: expected a date as YYYY-MM-DD or a date and time as "
-        "YYYY-MM-DD HH:MM, e.g. 2027-03-26 18:00",
+        "niko.yaml:24: deadline: нужна дата вида ГГГГ-ММ-ДД или дата и время вида "
+        "ГГГГ-ММ-ДД ЧЧ:ММ, например 2027-03-26 18:00",
         "niko.yaml:29: step: missing 'what'",
     ]
 
@@ -189,7 +189,7 @@ def test_material_mistakes_are_all_reported_with_lines():
         f"3: file '../secret.txt': {NOT_A_NAME}",
         "7: roles: unknown role 'teacher' (use school or coordinator)",
         "8: regions: '7' is not a two-digit region code like '07'",
-        "9: opens: expected a date as YYYY-MM-DD, e.g. 2026-10-15",
+        "9: opens: нужна дата вида ГГГГ-ММ-ДД, например 2026-10-15",
         "12: material: unknown key 'color' (allowed: title, file, roles, regions, opens, closes)",
         "10: material: missing 'title'",
         "10: duplicate file 'a.pdf' (first on line 6)",
@@ -240,7 +240,7 @@ def test_closing_day_mistakes_are_reported_with_lines():
         """
     ) == [
         "6: closes: the closing day must come after the opening day",
-        "10: closes: expected a date as YYYY-MM-DD, e.g. 2026-10-15",
+        "10: closes: нужна дата вида ГГГГ-ММ-ДД, например 2026-10-15",
     ]
     text = SHIPPED.read_text(encoding="utf-8").replace(
         "uploads_until: 2027-03-26", "uploads_until: 26.03.2027"
@@ -249,6 +249,6 @@ def test_closing_day_mistakes_are_reported_with_lines():
     with pytest.raises(Invalid) as caught:
         parse_content(text.encode(), "niko.yaml")
     assert [str(p) for p in caught.value.problems] == [
-        f"niko.yaml:{line}: uploads_until: expected a date as YYYY-MM-DD or a date and time as "
-        "YYYY-MM-DD HH:MM, e.g. 2027-03-26 18:00"
+        f"niko.yaml:{line}: uploads_until: нужна дата вида ГГГГ-ММ-ДД или дата и время вида "
+        "ГГГГ-ММ-ДД ЧЧ:ММ, например 2027-03-26 18:00"
     ]

@@ -127,7 +127,7 @@ def test_publication_mistakes_are_reported_with_lines():
         """
     )
     assert found == [
-        "2: date: expected a date as YYYY-MM-DD, e.g. 2026-10-15",
+        "2: date: нужна дата вида ГГГГ-ММ-ДД, например 2026-10-15",
         "10: publication: unknown key 'color' (allowed: date, title, text, roles, regions)",
         "7: roles: unknown role 'teacher' (use school or coordinator)",
         "8: regions: '7' is not a two-digit region code like '07'",

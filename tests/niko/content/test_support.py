@@ -128,7 +128,7 @@ def test_support_mistakes_are_reported_with_lines():
         """
     ) == [
         "support.yaml:1: address: 'not an address' is not an e-mail address",
-        "support.yaml:4: text: must not be empty",
+        "support.yaml:4: text: не может быть пустым",
         "support.yaml:5: login_help: missing 'text'",
         "support.yaml:7: roles: missing 'coordinator'",
         "support.yaml:10: roles.school: unknown key 'extra' (allowed: title, text)",
