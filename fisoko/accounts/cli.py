@@ -228,9 +228,9 @@ def add_command(
     name = _clean_name(name)
     email = (email or "").strip() or None
     if email is not None and EMAIL_RE.fullmatch(email) is None:
-        raise Failure(f"not an email address: '{email}'")
+        raise Failure(f"«{email}» — не адрес почты")
     if _load().get(login) is not None:
-        raise Failure(f"the login {login} already exists")
+        raise Failure(f"логин {login} уже есть в файле")
     password_hash = hash_password(read_password(password_stdin), _cost(cost))
     new = NewAccount(login, name, password_hash, email)
     doc, _ = _write(lambda doc: edit.add_accounts(doc, [new]))

@@ -58,9 +58,9 @@ def test_hash_prompt_mismatch_asks_again(runner):
 @pytest.mark.parametrize(
     "password, message",
     [
-        ("short", "too short: at least 8 characters"),
-        ("я" * 37, "too long: at most 72 bytes"),
-        ("", "too short"),
+        ("short", "слишком короткий: нужно не меньше 8 символов"),
+        ("я" * 37, "слишком длинный: не больше 72 байт"),
+        ("", "слишком короткий"),
     ],
 )
 def test_hash_refuses_bad_passwords(runner, password, message):
@@ -73,7 +73,7 @@ def test_hash_refuses_bad_passwords(runner, password, message):
 def test_hash_with_empty_stdin(runner):
     result = runner.invoke(args=["accounts", "hash", "--password-stdin"], input="")
     assert result.exit_code == 1
-    assert "no password on standard input" in result.output
+    assert "на стандартном вводе нет пароля" in result.output
 
 
 @pytest.mark.parametrize(
@@ -197,13 +197,13 @@ def test_add_prompts_twice_without_echo(runner, accounts_file):
     [
         (["EDU770010", "--name", "x"], "Secret-123\n", "неверный логин «EDU770010»"),
         (["edu77001", "--name", "x"], "Secret-123\n", "неверный логин «edu77001»"),
-        (["edu770001", "--name", "x"], "Secret-123\n", "the login edu770001 already exists"),
+        (["edu770001", "--name", "x"], "Secret-123\n", "логин edu770001 уже есть в файле"),
         (["edu770010", "--name", "  "], "Secret-123\n", "название не может быть пустым"),
         (["edu770010", "--name", "a\nb"], "Secret-123\n", "название должно быть одной строкой"),
-        (["edu770010", "--name", "x", "--email", "nope"], "Secret-123\n", "not an email address"),
-        (["edu770010", "--name", "x"], "short\n", "too short: at least 8 characters"),
-        (["edu770010", "--name", "x"], "я" * 40 + "\n", "too long: at most 72 bytes"),
-        (["edu770010", "--name", "x"], "", "no password on standard input"),
+        (["edu770010", "--name", "x", "--email", "nope"], "Secret-123\n", "— не адрес почты"),
+        (["edu770010", "--name", "x"], "short\n", "слишком короткий: нужно не меньше 8 символов"),
+        (["edu770010", "--name", "x"], "я" * 40 + "\n", "слишком длинный: не больше 72 байт"),
+        (["edu770010", "--name", "x"], "", "на стандартном вводе нет пароля"),
         (["edu770010"], "Secret-123\n", "Missing option '--name'"),
     ],
 )
@@ -383,7 +383,7 @@ def test_a_flow_style_file_is_listed_and_edited_where_safe(runner, tmp_path):
     before = flow.read_bytes()
     for args in (["remove", "edu770001"], ["add", "edu770002", "--name", "B", "--password-stdin"]):
         refused = invoke(runner, "--accounts", str(flow), *args, stdin="Secret-123\n")
-        assert refused.exit_code == 1 and "flow style" in refused.output
+        assert refused.exit_code == 1 and "в фигурных скобках" in refused.output
         assert flow.read_bytes() == before
 
 
