@@ -262,7 +262,7 @@ def test_a_credentials_file_open_in_excel_is_named_and_nothing_changes(
     result = runner.invoke(args=["accounts", "import", str(source), "--force"])
     assert result.exit_code == 1
     assert f"не удаётся записать {output}: " in result.output
-    assert "open in another program" in result.output
+    assert "открыт в другой программе" in result.output
     assert ".tmp" not in result.output and "Traceback" not in result.output
     assert output.read_text(encoding="utf-8") == "open in Excel"
     assert accounts_file.read_bytes() == before

@@ -291,7 +291,7 @@ def test_a_file_changed_after_it_was_read_is_not_overwritten(runner, accounts_fi
     monkeypatch.setattr(accounts_edit, "set_disabled", edit_meanwhile)
     result = invoke(runner, "disable", "edu770001")
     assert result.exit_code == 1
-    assert "changed on disk after it was read" in result.output
+    assert "изменился на диске после того, как его прочитали" in result.output
     assert "выполните команду ещё раз" in result.output
     assert accounts_file.read_text(encoding="utf-8").endswith("# hand edit\n")
     assert not load_accounts(accounts_file).get("edu770001").disabled
@@ -395,7 +395,7 @@ def test_a_read_only_accounts_file_is_named_and_left_alone(runner, accounts_file
     finally:
         accounts_file.chmod(0o644)
     assert result.exit_code == 1
-    assert f"не удаётся записать {accounts_file}: the file is read-only" in result.output
+    assert f"не удаётся записать {accounts_file}: файл только для чтения" in result.output
     assert accounts_file.read_bytes() == before
     assert not [p for p in accounts_file.parent.iterdir() if p.suffix == ".tmp"]
 
