@@ -70,7 +70,7 @@ def group(ctx: click.Context, accounts_path: str | None) -> None:
 def accounts_path() -> str:
     """The file the command works on: --accounts, else the app's ACCOUNTS setting."""
     chosen = click.get_current_context().meta.get("fisoko.accounts_path")
-    problem = chosen and device_name_problem(chosen, "the accounts file")
+    problem = chosen and device_name_problem(chosen, "файл учётных записей")
     if problem:
         raise Failure(problem)
     return chosen or current_app.config["ACCOUNTS"]

@@ -352,7 +352,7 @@ class ContentReader:
                 "without folders",
             )
             return None
-        device = device_name_problem(file, "file")
+        device = device_name_problem(file, "файл")
         if device is not None:
             self.problem(node, device)
             return None
