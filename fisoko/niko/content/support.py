@@ -73,7 +73,7 @@ class _SupportReader(ContentReader):
         if address is not None and (
             address.count("@") != 1 or not set(address.lower()) <= ADDRESS_CHARS
         ):
-            self.problem(node, f"address: '{address}' is not an e-mail address")
+            self.problem(node, f"address: «{address}» — не адрес почты")
             return None
         return address
 

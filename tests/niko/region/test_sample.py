@@ -69,8 +69,11 @@ def test_the_shipped_sample_step_is_the_confirmation_step():
 @pytest.mark.parametrize(
     "value, message",
     [
-        ("upload-form", "sample_step 'upload-form': not a coordinator step id (one of: confirm-"),
-        ("nope", "sample_step 'nope': not a coordinator step id"),
+        (
+            "upload-form",
+            "sample_step «upload-form»: это не id шага координатора (допустимы: confirm-",
+        ),
+        ("nope", "sample_step «nope»: это не id шага координатора"),
         ("[a, b]", "sample_step: нужен текст, а указано: список"),
     ],
 )
