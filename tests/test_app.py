@@ -69,7 +69,11 @@ def test_environment_settings_are_read(app_config, monkeypatch, tmp_path):
         ("THROTTLE_BLOCK_MINUTES", "", "FISOKO_THROTTLE_BLOCK_MINUTES должно быть целым"),
         ("TRUSTED_PROXIES", 11, "FISOKO_TRUSTED_PROXIES должно быть от 0 до 10"),
         ("RATELIMIT_STORAGE", "", "FISOKO_RATELIMIT_STORAGE пусто"),
-        ("RATELIMIT_STORAGE", "bogus://x", "FISOKO_RATELIMIT_STORAGE 'bogus://x' cannot be used"),
+        (
+            "RATELIMIT_STORAGE",
+            "bogus://x",
+            "FISOKO_RATELIMIT_STORAGE 'bogus://x' нельзя использовать",
+        ),
     ],
 )
 def test_bad_settings_stop_with_a_message(app_config, capsys, key, value, message):

@@ -44,7 +44,7 @@ def test_a_failing_refresh_is_logged_and_watching_goes_on(caplog):
         time.sleep(0.2)
         watcher.stop()
     assert len(calls) > 2
-    assert "the background check of a watched file failed" in caplog.text
+    assert "фоновая проверка отслеживаемого файла завершилась ошибкой" in caplog.text
 
 
 def test_no_watcher_when_checks_are_off():
