@@ -69,7 +69,11 @@ def test_environment_settings_are_read(app_config, monkeypatch, tmp_path):
         ("THROTTLE_BLOCK_MINUTES", "", "FISOKO_THROTTLE_BLOCK_MINUTES должно быть целым"),
         ("TRUSTED_PROXIES", 11, "FISOKO_TRUSTED_PROXIES должно быть от 0 до 10"),
         ("RATELIMIT_STORAGE", "", "FISOKO_RATELIMIT_STORAGE пусто"),
-        ("RATELIMIT_STORAGE", "bogus://x", "FISOKO_RATELIMIT_STORAGE 'bogus://x' cannot be used"),
+        (
+            "RATELIMIT_STORAGE",
+            "bogus://x",
+            "FISOKO_RATELIMIT_STORAGE 'bogus://x' нельзя использовать",
+        ),
     ],
 )
 def test_bad_settings_stop_with_a_message(app_config, capsys, key, value, message):
@@ -86,10 +90,10 @@ def test_invalid_accounts_stop_the_start_with_every_problem(app_config, tmp_path
         create_app({**app_config, "ACCOUNTS": str(bad)})
     assert caught.value.code == 1
     err = capsys.readouterr().err.splitlines()
-    assert err[0].startswith(f"{bad}:2: bad login 'edu1'")
+    assert err[0].startswith(f"{bad}:2: неверный логин «edu1»")
     assert (
-        f"{bad}:5: edu770001: unknown field 'nam' (allowed: name, password_hash, email, disabled)"
-        in err
+        f"{bad}:5: edu770001: неизвестное поле «nam»: "
+        "допустимы name, password_hash, email, disabled" in err
     )
     assert len(err) == 5
 

@@ -109,7 +109,7 @@ def test_redirected_output_on_a_cp1251_console_does_not_crash(
         assert "edu160001" in out and "Казан ш\\u04d9\\u04bb\\u04d9ре" in out
     else:
         assert result.returncode == 1
-        assert f"{bad}:2: bad login 'ш\\u04d9\\u04bb\\u04d9ре'" in out
+        assert f"{bad}:2: неверный логин «ш\\u04d9\\u04bb\\u04d9ре»" in out
 
 
 class PausedConsole(io.StringIO):

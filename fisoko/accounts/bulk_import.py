@@ -36,7 +36,7 @@ def default_output(csv_path: str | Path) -> Path:
 
 def read_rows(data: bytes, path: str, existing: Accounts) -> list[Row]:
     """Every row of the CSV, validated; raise Invalid listing every bad row with its line."""
-    text = decode(data, path, "in Excel save it as «CSV UTF-8 (разделитель — запятая)»")
+    text = decode(data, path, "в Excel сохраните его как «CSV UTF-8 (разделитель — запятая)»")
     header_line = text.split("\n", 1)[0]
     delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -46,10 +46,10 @@ def read_rows(data: bytes, path: str, existing: Accounts) -> list[Row]:
         columns = _columns(header, path, problems)
         rows = [] if columns is None else _rows(reader, columns, path, existing, problems)
     except csv.Error as exc:
-        problems.append(Problem(path, reader.line_num, f"not a valid CSV file: {exc}"))
+        problems.append(Problem(path, reader.line_num, f"файл не читается как CSV: {exc}"))
         rows = []
     if not problems and not rows:
-        problems.append(Problem(path, 2, "no accounts to import below the header row"))
+        problems.append(Problem(path, 2, "под строкой заголовка нет ни одной учётной записи"))
     if problems:
         raise Invalid(problems)
     return rows
@@ -63,7 +63,10 @@ def _columns(header: list[str], path: str, problems: list[Problem]) -> dict[str,
     if unknown or missing or len(set(header)) != len(header):
         problems.append(
             Problem(
-                path, 1, f"the first row must name the columns login, name, email; got {header}"
+                path,
+                1,
+                "в первой строке должны быть названия столбцов login, name, email "
+                f"(email можно не указывать), а в ней: {', '.join(header) or 'пусто'}",
             )
         )
         return None
@@ -80,7 +83,9 @@ def _rows(
         if not any(cell.strip() for cell in cells):
             continue
         if any(cell.strip() for cell in cells[len(columns) :]):
-            problems.append(Problem(path, line, f"more cells than the {len(columns)} columns"))
+            problems.append(
+                Problem(path, line, f"ячеек больше, чем столбцов ({len(columns)}): лишнее уберите")
+            )
             continue
         login, name, email = (
             cells[i].strip() if i is not None and i < len(cells) else ""
@@ -88,17 +93,19 @@ def _rows(
         )
         before = len(problems)
         if split_login(login) is None:
-            problems.append(Problem(path, line, f"bad login '{login}': {LOGIN_RULE}"))
+            problems.append(Problem(path, line, f"неверный логин «{login}»: {LOGIN_RULE}"))
         elif login in seen:
-            problems.append(Problem(path, line, f"login {login} repeats line {seen[login]}"))
+            problems.append(Problem(path, line, f"логин {login} уже был в строке {seen[login]}"))
         elif existing.get(login) is not None:
-            problems.append(Problem(path, line, f"login {login} already exists in the accounts"))
+            problems.append(Problem(path, line, f"логин {login} уже есть в файле учётных записей"))
         if not name:
-            problems.append(Problem(path, line, "the name is empty"))
+            problems.append(Problem(path, line, "пустое название (столбец name)"))
         elif len(name) > MAX_NAME or any(ch < " " or ch == "\x7f" for ch in name):
-            problems.append(Problem(path, line, f"{login}: the name must be one line of text"))
+            problems.append(
+                Problem(path, line, f"{login}: название должно быть одной строкой текста")
+            )
         if email and EMAIL_RE.fullmatch(email) is None:
-            problems.append(Problem(path, line, f"{login}: not an email address: '{email}'"))
+            problems.append(Problem(path, line, f"{login}: «{email}» — не адрес почты"))
         seen.setdefault(login, line)
         if len(problems) == before:
             rows.append(Row(line, login, name, email or None))

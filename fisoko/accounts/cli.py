@@ -70,7 +70,7 @@ def group(ctx: click.Context, accounts_path: str | None) -> None:
 def accounts_path() -> str:
     """The file the command works on: --accounts, else the app's ACCOUNTS setting."""
     chosen = click.get_current_context().meta.get("fisoko.accounts_path")
-    problem = chosen and device_name_problem(chosen, "the accounts file")
+    problem = chosen and device_name_problem(chosen, "файл учётных записей")
     if problem:
         raise Failure(problem)
     return chosen or current_app.config["ACCOUNTS"]
@@ -224,13 +224,13 @@ def add_command(
 ) -> None:
     """Add an account; prompts for its password twice."""
     if split_login(login) is None:
-        raise Failure(f"bad login '{login}': {LOGIN_RULE}")
+        raise Failure(f"неверный логин «{login}»: {LOGIN_RULE}")
     name = _clean_name(name)
     email = (email or "").strip() or None
     if email is not None and EMAIL_RE.fullmatch(email) is None:
-        raise Failure(f"not an email address: '{email}'")
+        raise Failure(f"«{email}» — не адрес почты")
     if _load().get(login) is not None:
-        raise Failure(f"the login {login} already exists")
+        raise Failure(f"логин {login} уже есть в файле")
     password_hash = hash_password(read_password(password_stdin), _cost(cost))
     new = NewAccount(login, name, password_hash, email)
     doc, _ = _write(lambda doc: edit.add_accounts(doc, [new]))

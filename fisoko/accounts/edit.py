@@ -15,18 +15,18 @@ from dataclasses import dataclass
 
 import yaml
 
-from fisoko.accounts.store import Account, Accounts, parse_accounts, split_login
+from fisoko.accounts.store import LOGIN_RULE, Account, Accounts, parse_accounts, split_login
 from fisoko.files.yaml_source import Invalid, compose, decode
 
 BOM = b"\xef\xbb\xbf"
 FLOW_LAYOUT = (
-    "the accounts are written in the {...} flow style; the command edits only the usual layout "
-    "(one login per line, its fields indented below it): change the file by hand"
+    "учётные записи записаны в одну строку в фигурных скобках {...}; команда правит только "
+    "обычную запись (логин на своей строке, его поля с отступом ниже): измените файл вручную"
 )
 
 
 class EditError(Exception):
-    """An edit that cannot be made safely; the message says why, in plain English."""
+    """An edit that cannot be made safely; the message says why, in plain Russian."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def add_accounts(doc: Document, new: list[NewAccount]) -> bytes:
     expected = _expected(doc)
     for account in new:
         if account.login in expected:
-            raise EditError(f"the login {account.login} already exists")
+            raise EditError(f"логин {account.login} уже есть в файле")
         expected[account.login] = _content(_account(account))
     text, at, key_indent, field_indent = _append_point(doc)
     nl = doc.newline
@@ -144,14 +144,14 @@ def scalar(value: str) -> str:
 def _existing(doc: Document, login: str) -> Account:
     account = doc.accounts.get(login)
     if account is None:
-        raise EditError(f"no account {login} in {doc.path}")
+        raise EditError(f"в файле {doc.path} нет учётной записи {login}")
     return account
 
 
 def _account(new: NewAccount) -> Account:
     parts = split_login(new.login)
     if parts is None:
-        raise EditError(f"bad login {new.login!r}")
+        raise EditError(f"неверный логин «{new.login}»: {LOGIN_RULE}")
     role, region, school = parts
     return Account(
         login=new.login,
@@ -183,14 +183,14 @@ def _checked(doc: Document, text: str, expected: dict[str, Content]) -> bytes:
         result = parse_accounts(data, doc.path)
     except Invalid as exc:
         raise EditError(
-            f"the change could not be written safely ({exc.problems[0].message}); "
-            "nothing was changed: make it by hand"
+            f"изменение не удалось записать надёжно ({exc.problems[0].message}); "
+            "файл не изменён: внесите правку вручную"
         ) from None
     got = {login: _content(a) for login, a in result.by_login.items()}
     if got != expected or list(got) != list(expected):
         raise EditError(
-            "the change could not be written safely (the file's layout is unusual); "
-            "nothing was changed: make it by hand"
+            "изменение не удалось записать надёжно (файл оформлен необычно); "
+            "файл не изменён: внесите правку вручную"
         )
     return data
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import BinaryIO, TextIO
 
 BOM = b"\xef\xbb\xbf"
-AT_THE_PROMPT = "type the password at the prompt instead (run the command without --password-stdin)"
+AT_THE_PROMPT = "введите пароль по запросу (запустите команду без --password-stdin)"
 
 
 class Refused(ValueError):
@@ -36,15 +36,16 @@ def password_from_line(line: bytes) -> str:
         text = line.decode("utf-8")
     except UnicodeDecodeError:
         raise Refused(
-            "the password on standard input is not UTF-8: cmd.exe sends the console's code page "
-            f"(866 for Cyrillic); run 'chcp 65001' in that window first, or {AT_THE_PROMPT}"
+            "пароль на стандартном вводе не в UTF-8: cmd.exe передаёт его в кодовой странице "
+            "консоли (866 для кириллицы); сначала выполните в этом окне «chcp 65001» "
+            f"или {AT_THE_PROMPT}"
         ) from None
     password = text.rstrip("\r\n").strip(" \t")
     if "?" in password:
         raise Refused(
-            "a password read from standard input must not contain '?': Windows PowerShell 5.1 "
-            "sends '?' for every letter it cannot send (Cyrillic too); set "
-            "$OutputEncoding = [Text.Encoding]::UTF8 first if that is what happened, or "
+            "в пароле со стандартного ввода не должно быть «?»: Windows PowerShell 5.1 "
+            "заменяет знаком «?» каждую букву, которую не может передать (и кириллицу); "
+            "если дело в этом, сначала выполните $OutputEncoding = [Text.Encoding]::UTF8, или "
             + AT_THE_PROMPT
         )
     return password
@@ -62,5 +63,5 @@ def read_password_line(stream: BinaryIO | TextIO | None) -> str:
         if isinstance(line, str):  # a text-only stream: its text was decoded already
             line = line.encode("utf-8", "surrogateescape")
     if not line:
-        raise Refused("no password on standard input")
+        raise Refused("на стандартном вводе нет пароля")
     return password_from_line(line)

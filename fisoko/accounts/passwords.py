@@ -45,16 +45,16 @@ def check_password(password: str, password_hash: str | None, cost: int) -> bool:
 
 
 def password_problem(password: str) -> str | None:
-    """Why a new password is refused, in plain English, or None when it is acceptable."""
+    """Why a new password is refused, in plain Russian, or None when it is acceptable."""
     if len(password) < MIN_CHARS:
-        return f"the password is too short: at least {MIN_CHARS} characters are needed"
+        return f"пароль слишком короткий: нужно не меньше {MIN_CHARS} символов"
     if len(password.encode("utf-8", "surrogatepass")) > MAX_BYTES:
-        return f"the password is too long: at most {MAX_BYTES} bytes in UTF-8 (bcrypt's limit)"
+        return f"пароль слишком длинный: не больше {MAX_BYTES} байт в UTF-8 (предел bcrypt)"
     if "\0" in password:
-        return "the password must not contain a NUL character"
+        return "в пароле не должно быть символа NUL"
     if password != password.strip():
         # Lost without a trace when copied from a letter or typed after `echo`.
-        return "the password must not begin or end with a space"
+        return "пароль не должен начинаться или заканчиваться пробелом"
     return None
 
 

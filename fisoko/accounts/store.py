@@ -41,7 +41,10 @@ BCRYPT_RE = re.compile(r"\$2[aby]\$([0-9]{2})\$[./A-Za-z0-9]{53}")
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 FIELDS = ("name", "password_hash", "email", "disabled")
 log = logging.getLogger("fisoko.accounts")
-LOGIN_RULE = "a login is niko__RR (two underscores) or eduRRNNNN, RR region and NNNN school digits"
+LOGIN_RULE = (
+    "логин пишется niko__RR (два подчёркивания) или eduRRNNNN, "
+    "где RR — две цифры региона, NNNN — четыре цифры школы"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,10 +109,14 @@ def _parse_account(
 ) -> Account | None:
     parts = split_login(login)
     if parts is None:
-        problems.append(Problem(path, line_of(key_node), f"bad login '{login}': {LOGIN_RULE}"))
+        problems.append(Problem(path, line_of(key_node), f"неверный логин «{login}»: {LOGIN_RULE}"))
     if not isinstance(node, yaml.MappingNode):
         problems.append(
-            Problem(path, line_of(node), f"{login}: expected the account's fields (name, ...)")
+            Problem(
+                path,
+                line_of(node),
+                f"{login}: под логином должны идти поля учётной записи (name, password_hash, ...)",
+            )
         )
         return None
     before = len(problems)
@@ -124,15 +131,21 @@ def _parse_account(
                     Problem(
                         path,
                         line_of(value),
-                        "password_hash: not a bcrypt hash ($2b$12$ and 53 more characters); "
-                        "make one with: python app.py accounts hash",
+                        "password_hash: это не хеш bcrypt ($2b$12$ и ещё 53 символа); "
+                        "получите его командой: python app.py accounts hash",
                     )
                 )
             fields["password_hash"] = text
         elif key == "email":
             text = as_text(value, path, problems, "email", required=False)
             if text and EMAIL_RE.fullmatch(text) is None:
-                problems.append(Problem(path, line_of(value), f"email: not an address: '{text}'"))
+                problems.append(
+                    Problem(
+                        path,
+                        line_of(value),
+                        f"email: «{text}» — не адрес почты (нужно вида имя@школа.ru)",
+                    )
+                )
             fields["email"] = text or None
         elif key == "disabled":
             fields["disabled"] = as_bool(value, path, problems, "disabled")
@@ -141,13 +154,13 @@ def _parse_account(
                 Problem(
                     path,
                     line_of(field_key),
-                    f"{login}: unknown field '{key}' (allowed: {', '.join(FIELDS)})",
+                    f"{login}: неизвестное поле «{key}»: допустимы {', '.join(FIELDS)}",
                 )
             )
     for required in ("name", "password_hash"):
         if required not in fields:
             problems.append(
-                Problem(path, line_of(key_node), f"{login}: missing field '{required}'")
+                Problem(path, line_of(key_node), f"{login}: нет обязательного поля «{required}»")
             )
     if parts is None or len(problems) > before:
         return None
@@ -167,24 +180,32 @@ def _parse_account(
 
 def parse_accounts(data: bytes, path: str) -> Accounts:
     """Validate the bytes of an accounts file; raise Invalid listing every problem."""
-    root = document(data, path, "the file is empty; it must start with 'accounts:'")
+    root = document(data, path, "файл пуст: он должен начинаться со строки «accounts:»")
     problems: list[Problem] = []
     if not isinstance(root, yaml.MappingNode):
-        raise Invalid([Problem(path, line_of(root), "the file must start with 'accounts:'")])
+        raise Invalid(
+            [Problem(path, line_of(root), "файл должен начинаться со строки «accounts:»")]
+        )
     entries: yaml.Node | None = None
     for key, key_node, value in mapping_items(root, path, problems):
         if key == "accounts":
             entries = value
         else:
             problems.append(
-                Problem(path, line_of(key_node), f"unknown top-level key '{key}' (only 'accounts')")
+                Problem(
+                    path,
+                    line_of(key_node),
+                    f"неизвестный ключ верхнего уровня «{key}»: допустим только accounts",
+                )
             )
     if entries is None:
-        problems.append(Problem(path, 1, "no 'accounts:' section"))
+        problems.append(
+            Problem(path, 1, "нет раздела «accounts:»: с него начинается список учётных записей")
+        )
         raise Invalid(problems)
     if not isinstance(entries, yaml.MappingNode):
         problems.append(
-            Problem(path, line_of(entries), "accounts: expected logins with their fields under it")
+            Problem(path, line_of(entries), "accounts: ниже должны идти логины с их полями")
         )
         raise Invalid(problems)
     by_login: dict[str, Account] = {}

@@ -62,7 +62,10 @@ def locked(path: str | Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     try:
         lock.acquire()
     except filelock.Timeout:
-        raise Busy(f"another command is changing {path} (lock file {lock.lock_file})") from None
+        raise Busy(
+            f"файл {path} сейчас меняет другая команда (файл блокировки {lock.lock_file}); "
+            "дождитесь её"
+        ) from None
     try:
         yield
     finally:
@@ -73,7 +76,7 @@ def replace_if_unchanged(path: str | Path, data: bytes, read: bytes) -> None:
     """Write `data` over the file atomically, unless its bytes are no longer `read`."""
     real = Path(os.path.realpath(path))
     if real.read_bytes() != read:
-        raise Changed(f"{path} changed on disk after it was read")
+        raise Changed(f"файл {path} изменился на диске после того, как его прочитали")
     mode = os.stat(real)
     _refuse_read_only(path, mode)
     _write_then_move(real, data, keep=mode, overwrite=True, shown=path)
@@ -97,8 +100,8 @@ def _refuse_read_only(path: str | Path, old: os.stat_result) -> None:
     if not old.st_mode & stat.S_IWUSR:
         raise NotWritten(
             errno.EACCES,
-            "the file is read-only; allow writing it (Windows: the file's Properties, untick "
-            "«Только чтение»; Linux: chmod u+w) and run the command again",
+            "файл только для чтения; разрешите запись (Windows: «Свойства» файла, снимите "
+            "«Только чтение»; Linux: chmod u+w) и повторите команду",
             str(path),
         )
 
@@ -138,8 +141,8 @@ def _naming(exc: OSError, path: str | Path) -> NotWritten:
     reason = exc.strerror or str(exc)
     if held_by_another_program(exc):
         reason += (
-            "; it may be open in another program (Excel, an editor) or read-only: close it, "
-            "or allow writing it, and run the command again"
+            "; возможно, файл открыт в другой программе (Excel, редактор) или только для чтения: "
+            "закройте его или разрешите запись и повторите команду"
         )
     return NotWritten(exc.errno or errno.EIO, reason, str(path))
 

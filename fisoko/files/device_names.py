@@ -24,7 +24,7 @@ def is_device_name(name: str) -> bool:
     return stem.upper() in RESERVED
 
 
-def device_name_problem(path: str | PurePath, what: str = "the file name") -> str | None:
+def device_name_problem(path: str | PurePath, what: str = "имя файла") -> str | None:
     """Why the last part of `path` cannot be a file name on Windows, or None."""
     name = PurePath(path).name or str(path)
     # A Windows path given on Linux still has backslashes: take the part after the last one.
@@ -32,6 +32,7 @@ def device_name_problem(path: str | PurePath, what: str = "the file name") -> st
     if not is_device_name(name):
         return None
     return (
-        f"{what} '{name}' is a Windows device name ({name.split('.', 1)[0].rstrip(' ').upper()}); "
-        "Windows cannot keep a file by that name: choose another name"
+        f"{what} «{name}»: в Windows это имя устройства "
+        f"({name.split('.', 1)[0].rstrip(' ').upper()}), файл с таким именем там не сохранить: "
+        "выберите другое имя"
     )

@@ -53,7 +53,7 @@ class Watcher:
             try:
                 self._refresh()
             except Exception:  # a bug here must not end the watching for good
-                log.exception("the background check of a watched file failed")
+                log.exception("фоновая проверка отслеживаемого файла завершилась ошибкой")
 
 
 def start_watching(refresh: Callable[[], None], interval: float) -> Watcher:

@@ -30,14 +30,14 @@ INT = "tag:yaml.org,2002:int"
 NULL = "tag:yaml.org,2002:null"
 TIMESTAMP = "tag:yaml.org,2002:timestamp"
 TAG_NAMES = {
-    STR: "text",
+    STR: "текст",
     BOOL: "true/false",
-    INT: "a number",
-    "tag:yaml.org,2002:float": "a number",
-    NULL: "nothing",
-    TIMESTAMP: "a date",
-    "tag:yaml.org,2002:seq": "a list",
-    "tag:yaml.org,2002:map": "a mapping",
+    INT: "число",
+    "tag:yaml.org,2002:float": "число",
+    NULL: "пустое значение",
+    TIMESTAMP: "дата",
+    "tag:yaml.org,2002:seq": "список",
+    "tag:yaml.org,2002:map": "набор полей",
 }
 WHAT = {"key": "ключ", "field": "поле", "login": "логин", "accounts": "ключ"}
 _TRUE = {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"}
@@ -69,21 +69,34 @@ def line_of(node: yaml.Node) -> int:
     return node.start_mark.line + 1
 
 
+def unreadable(exc: OSError) -> str:
+    """Why a file cannot be read, in Russian (the OS's own text is in the OS's language)."""
+    if isinstance(exc, FileNotFoundError):
+        reason = "такого файла нет, проверьте путь"
+    elif isinstance(exc, PermissionError):
+        reason = "нет прав на чтение"
+    elif isinstance(exc, IsADirectoryError):
+        reason = "это папка, а не файл"
+    else:
+        reason = exc.strerror or str(exc)
+    return f"не удаётся прочитать файл: {reason}"
+
+
 def read_source(path: str | Path) -> bytes:
     """The bytes of a hand-edited file; a missing or unreadable file is a Problem on line 1."""
     try:
         return Path(path).read_bytes()
     except OSError as exc:
-        raise Invalid([Problem(str(path), 1, f"cannot read the file: {exc.strerror}")]) from None
+        raise Invalid([Problem(str(path), 1, unreadable(exc))]) from None
 
 
-def decode(data: bytes, path: str, advice: str = "save it as UTF-8") -> str:
+def decode(data: bytes, path: str, advice: str = "сохраните его в кодировке UTF-8") -> str:
     """Decode a file's bytes as UTF-8 (with or without a BOM), or raise Invalid at the bad byte."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        msg = f"the file is not in UTF-8 encoding; {advice}"
+        msg = f"файл не в кодировке UTF-8: {advice}"
         raise Invalid([Problem(path, line, msg)]) from None
     return text
 
@@ -117,7 +130,7 @@ def compose(text: str, path: str) -> yaml.Node | None:
         raise Invalid([Problem(path, 1, f"ошибка YAML: {exc}")]) from None
 
 
-def document(data: bytes, path: str, empty: str = "the file is empty") -> yaml.Node:
+def document(data: bytes, path: str, empty: str = "файл пуст") -> yaml.Node:
     """The node tree of a hand-edited file's bytes; an empty file is a Problem on line 1."""
     root = compose(decode(data, path), path)
     if root is None:
@@ -147,7 +160,13 @@ def mapping_items(
     seen: dict[str, int] = {}
     for key_node, value_node in node.value:
         if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != STR:
-            problems.append(Problem(path, line_of(key_node), f"{what} must be text"))
+            problems.append(
+                Problem(
+                    path,
+                    line_of(key_node),
+                    f"{WHAT.get(what, what)}: нужен текст, а указано: {describe(key_node)}",
+                )
+            )
             continue
         key = key_node.value
         first = seen.get(key)
@@ -172,14 +191,14 @@ def as_text(
     if not isinstance(node, yaml.ScalarNode) or node.tag != STR:
         if isinstance(node, yaml.ScalarNode) and node.tag == NULL and not required:
             return None
-        hint = "; put it in quotes" if isinstance(node, yaml.ScalarNode) else ""
+        hint = "; возьмите значение в кавычки" if isinstance(node, yaml.ScalarNode) else ""
         problems.append(
-            Problem(path, line_of(node), f"{field}: expected text, got {describe(node)}{hint}")
+            Problem(path, line_of(node), f"{field}: нужен текст, а указано: {describe(node)}{hint}")
         )
         return None
     value = node.value.strip()
     if required and not value:
-        problems.append(Problem(path, line_of(node), f"{field}: must not be empty"))
+        problems.append(Problem(path, line_of(node), f"{field}: не может быть пустым"))
         return None
     return value
 
@@ -188,7 +207,9 @@ def as_bool(node: yaml.Node, path: str, problems: list[Problem], field: str) -> 
     """The value of a true/false scalar node, or None after reporting what is wrong with it."""
     if not isinstance(node, yaml.ScalarNode) or node.tag != BOOL:
         problems.append(
-            Problem(path, line_of(node), f"{field}: expected true or false, got {describe(node)}")
+            Problem(
+                path, line_of(node), f"{field}: нужно true или false, а указано: {describe(node)}"
+            )
         )
         return None
     return node.value in _TRUE
@@ -199,13 +220,15 @@ def as_date(node: yaml.Node, path: str, problems: list[Problem], field: str) -> 
     match = _DATE.fullmatch(node.value) if isinstance(node, yaml.ScalarNode) else None
     if match is None:
         problems.append(
-            Problem(path, line_of(node), f"{field}: expected a date as YYYY-MM-DD, e.g. 2026-10-15")
+            Problem(
+                path, line_of(node), f"{field}: нужна дата вида ГГГГ-ММ-ДД, например 2026-10-15"
+            )
         )
         return None
     try:
         return dt.date(*map(int, match.groups()))
     except ValueError:
-        problems.append(Problem(path, line_of(node), f"{field}: no such date '{node.value}'"))
+        problems.append(Problem(path, line_of(node), f"{field}: такой даты нет: «{node.value}»"))
         return None
 
 
@@ -220,8 +243,8 @@ def as_moment(
             Problem(
                 path,
                 line_of(node),
-                f"{field}: expected a date as YYYY-MM-DD or a date and time as "
-                "YYYY-MM-DD HH:MM, e.g. 2027-03-26 18:00",
+                f"{field}: нужна дата вида ГГГГ-ММ-ДД или дата и время вида "
+                "ГГГГ-ММ-ДД ЧЧ:ММ, например 2027-03-26 18:00",
             )
         )
         return None
@@ -230,7 +253,7 @@ def as_moment(
         date = dt.date(int(year), int(month), int(day))
         at = dt.time(int(hour), int(minute)) if hour is not None else None
     except ValueError:
-        message = f"{field}: no such date or time '{node.value}'"
+        message = f"{field}: такой даты или времени нет: «{node.value}»"
         problems.append(Problem(path, line_of(node), message))
         return None
     return date, at

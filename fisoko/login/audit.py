@@ -141,7 +141,9 @@ class AuditLog:
             self._failing = False
         except OSError as exc:
             if not self._failing:  # once per outage, not once per attempt
-                log.error("cannot write the audit log %s: %s", self.path, exc.strerror or exc)
+                log.error(
+                    "не удаётся записать журнал входов %s: %s", self.path, exc.strerror or exc
+                )
             self._failing = True
 
     def _append(self, line: str) -> None:
@@ -248,7 +250,7 @@ def init_app(app: Flask) -> None:
                 pass
         except OSError as exc:
             raise ConfigError(
-                f"FISOKO_AUDIT_LOG: cannot write {path}: {exc.strerror or exc}"
+                f"FISOKO_AUDIT_LOG: не удаётся записать {path}: {exc.strerror or exc}"
             ) from None
     app.extensions["fisoko.audit"] = AuditLog(
         path, app.config["AUDIT_LOG_MAX_MB"] * MIB, app.config["AUDIT_LOG_BACKUPS"], app

@@ -58,8 +58,8 @@ class Throttle:
     ) -> None:
         if not isinstance(storage, MovingWindowSupport):
             raise ConfigError(
-                "FISOKO_RATELIMIT_STORAGE: this storage cannot keep moving windows; "
-                "use memory:// or redis://"
+                "FISOKO_RATELIMIT_STORAGE: это хранилище не поддерживает скользящие окна; "
+                "укажите memory:// или redis://"
             )
         self.moving = MovingWindowRateLimiter(storage)
         self.fixed = FixedWindowRateLimiter(storage)
@@ -179,7 +179,7 @@ def init_app(app: Flask) -> None:
     try:
         storage = storage_from_string(uri)
     except (ConfigurationError, ValueError) as exc:
-        raise ConfigError(f"FISOKO_RATELIMIT_STORAGE {uri!r} cannot be used: {exc}") from None
+        raise ConfigError(f"FISOKO_RATELIMIT_STORAGE {uri!r} нельзя использовать: {exc}") from None
     app.extensions["fisoko.throttle"] = Throttle(
         storage,
         login_failures=app.config["THROTTLE_LOGIN_FAILURES"],

@@ -105,12 +105,12 @@ def test_every_bad_row_is_reported_and_nothing_is_written(runner, accounts_file,
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert lines[:6] == [
-        f"{source}:3: bad login 'edu1': " + accounts_cli.LOGIN_RULE,
-        f"{source}:4: the name is empty",
-        f"{source}:5: login edu770001 already exists in the accounts",
-        f"{source}:6: edu500003: not an email address: 'not-an-address'",
-        f"{source}:7: login edu500001 repeats line 2",
-        f"{source}:9: more cells than the 3 columns",
+        f"{source}:3: неверный логин «edu1»: " + accounts_cli.LOGIN_RULE,
+        f"{source}:4: пустое название (столбец name)",
+        f"{source}:5: логин edu770001 уже есть в файле учётных записей",
+        f"{source}:6: edu500003: «not-an-address» — не адрес почты",
+        f"{source}:7: логин edu500001 уже был в строке 2",
+        f"{source}:9: ячеек больше, чем столбцов (3): лишнее уберите",
     ]
     assert "ошибок в" in result.output and "ничего не импортировано" in result.output
     assert accounts_file.read_bytes() == before
@@ -120,11 +120,11 @@ def test_every_bad_row_is_reported_and_nothing_is_written(runner, accounts_file,
 @pytest.mark.parametrize(
     "data, message",
     [
-        (b"login;name\r\n", "no accounts to import"),
-        (b"", "the first row must name the columns"),
-        (b"user;title\r\nedu500001;x\r\n", "the first row must name the columns"),
-        ("login;name\r\nedu500001;Школа\r\n".encode("cp1251"), "is not in UTF-8"),
-        (b'login,name\nedu500001,"unclosed\n', "not a valid CSV file"),
+        (b"login;name\r\n", "нет ни одной учётной записи"),
+        (b"", "в первой строке должны быть названия столбцов"),
+        (b"user;title\r\nedu500001;x\r\n", "в первой строке должны быть названия столбцов"),
+        ("login;name\r\nedu500001;Школа\r\n".encode("cp1251"), "не в кодировке UTF-8"),
+        (b'login,name\nedu500001,"unclosed\n', "не читается как CSV"),
     ],
 )
 def test_unusable_csv_files(runner, accounts_file, tmp_path, data, message):
@@ -228,7 +228,7 @@ def test_a_file_the_commands_cannot_edit_fails_before_hashing(runner, tmp_path, 
     source.write_bytes(schools_csv(2))
     monkeypatch.setattr(accounts_cli, "hash_many", pytest.fail)
     result = runner.invoke(args=["accounts", "--accounts", str(flow), "import", str(source)])
-    assert result.exit_code == 1 and "flow style" in result.output
+    assert result.exit_code == 1 and "в фигурных скобках" in result.output
     assert not (tmp_path / "s-credentials.csv").exists()
 
 
@@ -262,7 +262,7 @@ def test_a_credentials_file_open_in_excel_is_named_and_nothing_changes(
     result = runner.invoke(args=["accounts", "import", str(source), "--force"])
     assert result.exit_code == 1
     assert f"не удаётся записать {output}: " in result.output
-    assert "open in another program" in result.output
+    assert "открыт в другой программе" in result.output
     assert ".tmp" not in result.output and "Traceback" not in result.output
     assert output.read_text(encoding="utf-8") == "open in Excel"
     assert accounts_file.read_bytes() == before

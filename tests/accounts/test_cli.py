@@ -26,8 +26,8 @@ def test_check_reports_every_problem(runner, tmp_path):
     result = runner.invoke(args=["accounts", "--accounts", str(bad), "check"])
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    assert lines[0].startswith(f"{bad}:2: bad login 'edu1'")
-    assert any(line.startswith(f"{bad}:3: bad login 'niko__7'") for line in lines)
+    assert lines[0].startswith(f"{bad}:2: неверный логин «edu1»")
+    assert any(line.startswith(f"{bad}:3: неверный логин «niko__7»") for line in lines)
     assert len(lines) == 6
 
 
@@ -58,9 +58,9 @@ def test_hash_prompt_mismatch_asks_again(runner):
 @pytest.mark.parametrize(
     "password, message",
     [
-        ("short", "too short: at least 8 characters"),
-        ("я" * 37, "too long: at most 72 bytes"),
-        ("", "too short"),
+        ("short", "слишком короткий: нужно не меньше 8 символов"),
+        ("я" * 37, "слишком длинный: не больше 72 байт"),
+        ("", "слишком короткий"),
     ],
 )
 def test_hash_refuses_bad_passwords(runner, password, message):
@@ -73,7 +73,7 @@ def test_hash_refuses_bad_passwords(runner, password, message):
 def test_hash_with_empty_stdin(runner):
     result = runner.invoke(args=["accounts", "hash", "--password-stdin"], input="")
     assert result.exit_code == 1
-    assert "no password on standard input" in result.output
+    assert "на стандартном вводе нет пароля" in result.output
 
 
 @pytest.mark.parametrize(
@@ -91,7 +91,7 @@ def test_both_command_lines_check_a_broken_file_without_traceback(tmp_path, comm
         [*command, "check"], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 1
-    assert result.stdout == f"{bad}:2: edu770001: missing field 'password_hash'\n"
+    assert result.stdout == f"{bad}:2: edu770001: нет обязательного поля «password_hash»\n"
     assert "Traceback" not in result.stderr
 
 
@@ -148,7 +148,7 @@ def test_list_of_a_broken_file_shows_its_problems(runner, tmp_path):
     bad.write_text("accounts:\n  edu1: {}\n", encoding="utf-8")
     result = invoke(runner, "--accounts", str(bad), "list")
     assert result.exit_code == 1
-    assert result.output.startswith(f"{bad}:2: bad login 'edu1'")
+    assert result.output.startswith(f"{bad}:2: неверный логин «edu1»")
 
 
 def test_add_from_stdin(runner, accounts_file):
@@ -195,15 +195,15 @@ def test_add_prompts_twice_without_echo(runner, accounts_file):
 @pytest.mark.parametrize(
     "args, stdin, message",
     [
-        (["EDU770010", "--name", "x"], "Secret-123\n", "bad login 'EDU770010'"),
-        (["edu77001", "--name", "x"], "Secret-123\n", "bad login 'edu77001'"),
-        (["edu770001", "--name", "x"], "Secret-123\n", "the login edu770001 already exists"),
+        (["EDU770010", "--name", "x"], "Secret-123\n", "неверный логин «EDU770010»"),
+        (["edu77001", "--name", "x"], "Secret-123\n", "неверный логин «edu77001»"),
+        (["edu770001", "--name", "x"], "Secret-123\n", "логин edu770001 уже есть в файле"),
         (["edu770010", "--name", "  "], "Secret-123\n", "название не может быть пустым"),
         (["edu770010", "--name", "a\nb"], "Secret-123\n", "название должно быть одной строкой"),
-        (["edu770010", "--name", "x", "--email", "nope"], "Secret-123\n", "not an email address"),
-        (["edu770010", "--name", "x"], "short\n", "too short: at least 8 characters"),
-        (["edu770010", "--name", "x"], "я" * 40 + "\n", "too long: at most 72 bytes"),
-        (["edu770010", "--name", "x"], "", "no password on standard input"),
+        (["edu770010", "--name", "x", "--email", "nope"], "Secret-123\n", "— не адрес почты"),
+        (["edu770010", "--name", "x"], "short\n", "слишком короткий: нужно не меньше 8 символов"),
+        (["edu770010", "--name", "x"], "я" * 40 + "\n", "слишком длинный: не больше 72 байт"),
+        (["edu770010", "--name", "x"], "", "на стандартном вводе нет пароля"),
         (["edu770010"], "Secret-123\n", "Missing option '--name'"),
     ],
 )
@@ -291,7 +291,7 @@ def test_a_file_changed_after_it_was_read_is_not_overwritten(runner, accounts_fi
     monkeypatch.setattr(accounts_edit, "set_disabled", edit_meanwhile)
     result = invoke(runner, "disable", "edu770001")
     assert result.exit_code == 1
-    assert "changed on disk after it was read" in result.output
+    assert "изменился на диске после того, как его прочитали" in result.output
     assert "выполните команду ещё раз" in result.output
     assert accounts_file.read_text(encoding="utf-8").endswith("# hand edit\n")
     assert not load_accounts(accounts_file).get("edu770001").disabled
@@ -318,7 +318,7 @@ def test_writing_commands_refuse_an_invalid_file(runner, tmp_path):
     bad.write_text("accounts:\n  edu770001:\n    name: x\n", encoding="utf-8")
     result = invoke(runner, "--accounts", str(bad), "disable", "edu770001")
     assert result.exit_code == 1
-    assert result.output == f"{bad}:2: edu770001: missing field 'password_hash'\n"
+    assert result.output == f"{bad}:2: edu770001: нет обязательного поля «password_hash»\n"
 
 
 def test_a_missing_file_is_a_clear_error(runner, tmp_path):
@@ -383,7 +383,7 @@ def test_a_flow_style_file_is_listed_and_edited_where_safe(runner, tmp_path):
     before = flow.read_bytes()
     for args in (["remove", "edu770001"], ["add", "edu770002", "--name", "B", "--password-stdin"]):
         refused = invoke(runner, "--accounts", str(flow), *args, stdin="Secret-123\n")
-        assert refused.exit_code == 1 and "flow style" in refused.output
+        assert refused.exit_code == 1 and "в фигурных скобках" in refused.output
         assert flow.read_bytes() == before
 
 
@@ -395,7 +395,7 @@ def test_a_read_only_accounts_file_is_named_and_left_alone(runner, accounts_file
     finally:
         accounts_file.chmod(0o644)
     assert result.exit_code == 1
-    assert f"не удаётся записать {accounts_file}: the file is read-only" in result.output
+    assert f"не удаётся записать {accounts_file}: файл только для чтения" in result.output
     assert accounts_file.read_bytes() == before
     assert not [p for p in accounts_file.parent.iterdir() if p.suffix == ".tmp"]
 

@@ -161,24 +161,24 @@ def test_many_accounts_at_once_keep_their_order():
     ],
 )
 def test_flow_style_files_are_refused_for_adding(text):
-    with pytest.raises(EditError, match="flow style"):
+    with pytest.raises(EditError, match="в фигурных скобках"):
         edit.add_accounts(
             edit.read_document(text.encode(), "a.yaml"), [NewAccount("edu770002", "B", H2)]
         )
 
 
 def test_existing_and_missing_logins_are_refused():
-    with pytest.raises(EditError, match="already exists"):
+    with pytest.raises(EditError, match="уже есть в файле"):
         edit.add_accounts(doc(), [NewAccount("edu770001", "x", H2)])
-    with pytest.raises(EditError, match="no account edu779999"):
+    with pytest.raises(EditError, match="нет учётной записи edu779999"):
         edit.set_password(doc(), "edu779999", H2)
-    with pytest.raises(EditError, match="no account"):
+    with pytest.raises(EditError, match="нет учётной записи"):
         edit.remove_account(doc(), "edu779999")
 
 
 def test_a_splice_that_would_change_other_accounts_is_refused(monkeypatch):
     monkeypatch.setattr(edit, "_line_end", lambda text, i: len(text))  # a broken splice
-    with pytest.raises(EditError, match="nothing was changed"):
+    with pytest.raises(EditError, match="файл не изменён"):
         edit.remove_account(doc(), "edu770001")
 
 

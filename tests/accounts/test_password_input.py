@@ -38,21 +38,21 @@ def test_a_trailing_space_from_cmd_echo_is_not_part_of_an_ascii_password():
 def test_console_code_page_bytes_are_refused_with_the_way_round(code_page):
     with pytest.raises(Refused) as caught:
         password_from_line((MEANT + " \r\n").encode(code_page))
-    assert "not UTF-8" in str(caught.value) and "chcp 65001" in str(caught.value)
-    assert "without --password-stdin" in str(caught.value)
+    assert "не в UTF-8" in str(caught.value) and "chcp 65001" in str(caught.value)
+    assert "без --password-stdin" in str(caught.value)
 
 
 def test_what_powershell_51_leaves_of_cyrillic_is_refused():
     piped = (MEANT + "\r\n").encode("ascii", "replace")  # what its default ASCII encoding sends
     assert piped == b"??????-?????-10\r\n"
-    with pytest.raises(Refused, match=r"must not contain '\?'.*PowerShell 5\.1"):
+    with pytest.raises(Refused, match=r"не должно быть «\?».*PowerShell 5\.1"):
         password_from_line(piped)
 
 
 def test_no_line_at_all_is_refused():
-    with pytest.raises(Refused, match="no password on standard input"):
+    with pytest.raises(Refused, match="на стандартном вводе нет пароля"):
         read_password_line(io.BytesIO(b""))
-    with pytest.raises(Refused, match="no password on standard input"):
+    with pytest.raises(Refused, match="на стандартном вводе нет пароля"):
         read_password_line(None)
 
 
@@ -91,7 +91,7 @@ def test_passwd_with_cp866_bytes_changes_nothing(runner, accounts_file):
 def test_a_password_with_spaces_around_it_is_refused_at_the_prompt(runner):
     result = runner.invoke(args=["accounts", "hash"], input=" Secret-123\n Secret-123\n")
     assert result.exit_code == 1
-    assert "must not begin or end with a space" in result.output
+    assert "не должен начинаться или заканчиваться пробелом" in result.output
 
 
 def test_a_real_pipe_with_windows_stdin_decoding_reads_the_bytes(tmp_path):

@@ -94,30 +94,34 @@ def test_every_problem_is_reported_with_its_line():
     assert found == [
         "acc.yaml:5: логин 'edu770001' повторяется (впервые — в строке 2): "
         "у каждого ключа должно быть одно место",
-        "acc.yaml:8: bad login 'EDU770002': " + accounts.LOGIN_RULE,
-        "acc.yaml:11: edu770003: missing field 'password_hash'",
-        "acc.yaml:15: password_hash: not a bcrypt hash ($2b$12$ and 53 more characters); "
-        "make one with: python app.py accounts hash",
-        "acc.yaml:19: edu770005: unknown field 'role' "
-        "(allowed: name, password_hash, email, disabled)",
-        "acc.yaml:21: name: expected text, got a number; put it in quotes",
-        "acc.yaml:23: disabled: expected true or false, got text",
-        "acc.yaml:26: email: not an address: 'not-an-address'",
-        "acc.yaml:24: edu770007: missing field 'name'",
+        "acc.yaml:8: неверный логин «EDU770002»: " + accounts.LOGIN_RULE,
+        "acc.yaml:11: edu770003: нет обязательного поля «password_hash»",
+        "acc.yaml:15: password_hash: это не хеш bcrypt ($2b$12$ и ещё 53 символа); "
+        "получите его командой: python app.py accounts hash",
+        "acc.yaml:19: edu770005: неизвестное поле «role»: "
+        "допустимы name, password_hash, email, disabled",
+        "acc.yaml:21: name: нужен текст, а указано: число; возьмите значение в кавычки",
+        "acc.yaml:23: disabled: нужно true или false, а указано: текст",
+        "acc.yaml:26: email: «not-an-address» — не адрес почты (нужно вида имя@школа.ru)",
+        "acc.yaml:24: edu770007: нет обязательного поля «name»",
     ]
 
 
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("", "acc.yaml:1: the file is empty; it must start with 'accounts:'"),
-        ("# only a comment\n", "acc.yaml:1: the file is empty; it must start with 'accounts:'"),
-        ("- a\n- b\n", "acc.yaml:1: the file must start with 'accounts:'"),
-        ("accounts:\n", "acc.yaml:1: accounts: expected logins with their fields under it"),
-        ("users: {}\n", "acc.yaml:1: unknown top-level key 'users' (only 'accounts')"),
+        ("", "acc.yaml:1: файл пуст: он должен начинаться со строки «accounts:»"),
+        ("# only a comment\n", "acc.yaml:1: файл пуст: он должен начинаться со строки «accounts:»"),
+        ("- a\n- b\n", "acc.yaml:1: файл должен начинаться со строки «accounts:»"),
+        ("accounts:\n", "acc.yaml:1: accounts: ниже должны идти логины с их полями"),
+        (
+            "users: {}\n",
+            "acc.yaml:1: неизвестный ключ верхнего уровня «users»: допустим только accounts",
+        ),
         (
             "accounts:\n  edu770001: [1, 2]\n",
-            "acc.yaml:2: edu770001: expected the account's fields (name, ...)",
+            "acc.yaml:2: edu770001: "
+            "под логином должны идти поля учётной записи (name, password_hash, ...)",
         ),
         ("accounts: {\n  edu770001: {name: x\n", "acc.yaml:2: не закрыта скобка"),
         ("accounts:\n  edu770001:\n    name: 'x\n", "acc.yaml:3: не закрыта кавычка"),
@@ -149,7 +153,7 @@ def test_not_utf8_names_the_line():
     with pytest.raises(Invalid) as caught:
         parse_accounts(data, "acc.yaml")
     assert [str(p) for p in caught.value.problems] == [
-        "acc.yaml:3: the file is not in UTF-8 encoding; save it as UTF-8"
+        "acc.yaml:3: файл не в кодировке UTF-8: сохраните его в кодировке UTF-8"
     ]
 
 
@@ -162,7 +166,9 @@ def test_bom_and_crlf_are_accepted():
 def test_missing_file_is_a_problem(tmp_path):
     with pytest.raises(Invalid) as caught:
         load_accounts(tmp_path / "nope.yaml")
-    assert str(caught.value.problems[0]).startswith(f"{tmp_path / 'nope.yaml'}:1: cannot read")
+    assert str(caught.value.problems[0]).startswith(
+        f"{tmp_path / 'nope.yaml'}:1: не удаётся прочитать файл: такого файла нет"
+    )
 
 
 def test_pure_python_loader_gives_the_same_results(monkeypatch, accounts_text):

@@ -53,7 +53,7 @@ def test_replace_follows_a_symlink(tmp_path):
 def test_a_changed_file_is_not_overwritten(tmp_path):
     path = tmp_path / "a.yaml"
     path.write_bytes(b"edited by hand")
-    with pytest.raises(Changed, match="changed on disk after it was read"):
+    with pytest.raises(Changed, match="изменился на диске после того, как его прочитали"):
         replace_if_unchanged(path, b"new", b"as read")
     assert path.read_bytes() == b"edited by hand"
 
@@ -138,7 +138,7 @@ def test_a_held_lock_times_out_with_a_message(tmp_path):
         thread = threading.Thread(target=other)
         thread.start()
         thread.join(5)
-    assert len(errors) == 1 and "another command is changing" in str(errors[0])
+    assert len(errors) == 1 and "сейчас меняет другая команда" in str(errors[0])
 
 
 def test_a_sharing_violation_for_a_moment_is_waited_out(tmp_path, monkeypatch):
@@ -160,7 +160,7 @@ def test_a_file_held_for_good_names_the_users_file_and_leaves_no_temp(tmp_path, 
     with pytest.raises(NotWritten) as caught:
         replace_if_unchanged(path, b"new", b"old")
     assert caught.value.filename == str(path)
-    assert "open in another program" in caught.value.strerror
+    assert "открыт в другой программе" in caught.value.strerror
     assert replace.calls > 2
     assert path.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml"]
@@ -193,7 +193,7 @@ def test_a_read_only_file_is_refused_by_name(tmp_path, overwrite):
         else:
             replace_if_unchanged(path, b"new", b"old")
     assert caught.value.filename == str(path)
-    assert "read-only" in caught.value.strerror
+    assert "только для чтения" in caught.value.strerror
     path.chmod(0o644)
     assert path.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml"]

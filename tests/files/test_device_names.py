@@ -31,8 +31,8 @@ def test_ordinary_names_pass(name):
 
 
 def test_the_problem_names_the_last_part_of_a_path():
-    problem = device_name_problem("D:\\niko\\out\\Con.csv", "the credentials file")
-    assert problem.startswith("the credentials file 'Con.csv' is a Windows device name (CON)")
+    problem = device_name_problem("D:\\niko\\out\\Con.csv", "файл с паролями")
+    assert problem.startswith("файл с паролями «Con.csv»: в Windows это имя устройства (CON)")
     assert device_name_problem("/srv/niko/accounts.yaml") is None
     assert device_name_problem("/srv/nul/accounts.yaml") is None  # only the file's own name
 
@@ -46,13 +46,13 @@ def test_a_content_file_with_a_device_name_is_refused_with_its_line(tmp_path):
     with pytest.raises(Invalid) as caught:
         load_content(bad)
     expected = (
-        f"{bad}:{line}: file 'nul.PDF' is a Windows device name (NUL); Windows cannot keep a "
-        "file by that name: choose another name"
+        f"{bad}:{line}: файл «nul.PDF»: в Windows это имя устройства (NUL), файл с таким "
+        "именем там не сохранить: выберите другое имя"
     )
     # Publications that link to the renamed material are reported too; the device name is ours.
     problems = [str(p) for p in caught.value.problems]
     assert expected in problems
-    assert all("device name" not in p for p in problems if p != expected)
+    assert all("имя устройства" not in p for p in problems if p != expected)
 
 
 @pytest.mark.parametrize("key", ["ACCOUNTS", "CONTENT", "AUDIT_LOG"])
@@ -60,7 +60,7 @@ def test_settings_naming_a_device_stop_the_start(app_config, capsys, key):
     with pytest.raises(SystemExit) as caught:
         create_app({**app_config, key: "C:\\niko\\AUX.log"})
     assert caught.value.code == 1
-    assert f"FISOKO_{key}: the file name 'AUX.log' is a Windows device name (AUX)" in (
+    assert f"FISOKO_{key}: имя файла «AUX.log»: в Windows это имя устройства (AUX)" in (
         capsys.readouterr().err
     )
 
@@ -71,11 +71,11 @@ def test_import_refuses_a_device_name_for_the_credentials(runner, accounts_file,
     before = accounts_file.read_bytes()
     result = runner.invoke(args=["accounts", "import", str(source), "--out", "com1.csv"])
     assert result.exit_code == 1
-    assert "файл с паролями 'com1.csv' is a Windows device name (COM1)" in result.output
+    assert "файл с паролями «com1.csv»: в Windows это имя устройства (COM1)" in result.output
     assert accounts_file.read_bytes() == before
 
 
 def test_the_accounts_option_refuses_a_device_name(runner):
     result = runner.invoke(args=["accounts", "--accounts", "NUL", "check"])
     assert result.exit_code == 1
-    assert "the accounts file 'NUL' is a Windows device name (NUL)" in result.output
+    assert "файл учётных записей «NUL»: в Windows это имя устройства (NUL)" in result.output

@@ -235,7 +235,7 @@ def test_a_deferred_broken_file_is_logged_and_gives_no_accounts(tmp_path, caplog
     store = AccountStore.deferred(bad)
     store.refresh()
     assert len(store.accounts) == 0
-    assert caplog.messages[0].startswith(f"{bad}:2: bad login 'edu1'")
+    assert caplog.messages[0].startswith(f"{bad}:2: неверный логин «edu1»")
 
 
 @pytest.mark.parametrize(

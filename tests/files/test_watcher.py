@@ -44,7 +44,7 @@ def test_a_failing_refresh_is_logged_and_watching_goes_on(caplog):
         time.sleep(0.2)
         watcher.stop()
     assert len(calls) > 2
-    assert "the background check of a watched file failed" in caplog.text
+    assert "фоновая проверка отслеживаемого файла завершилась ошибкой" in caplog.text
 
 
 def test_no_watcher_when_checks_are_off():
@@ -74,12 +74,12 @@ def test_an_edit_is_taken_and_a_bad_one_reported_without_requests(tmp_path, capl
                 time.sleep(0.02)
             path.write_text(good.replace("  edu770002:", "  edu77002:"), "utf-8")
             start = time.monotonic()
-            while "bad login" not in caplog.text:
+            while "неверный логин" not in caplog.text:
                 assert time.monotonic() - start < 2, "the problem was not logged within 2 s"
                 time.sleep(0.02)
     finally:
         watcher.stop()
-    assert re.search(rf"{re.escape(str(path))}:\d+: bad login 'edu77002'", caplog.text)
+    assert re.search(rf"{re.escape(str(path))}:\d+: неверный логин «edu77002»", caplog.text)
     assert store.get("edu770002").name == "Новое название"  # the last valid file still serves
 
 

@@ -104,7 +104,7 @@ def test_an_audit_log_that_cannot_be_written_stops_the_start(app_config, tmp_pat
     with pytest.raises(SystemExit) as caught:
         create_app({**app_config, "AUDIT_LOG": str(target)})
     assert caught.value.code == 1
-    assert f"FISOKO_AUDIT_LOG: cannot write {target}" in capsys.readouterr().err
+    assert f"FISOKO_AUDIT_LOG: не удаётся записать {target}" in capsys.readouterr().err
 
 
 def test_a_failing_audit_file_does_not_fail_the_login(app, audit_file, caplog):
@@ -112,7 +112,7 @@ def test_a_failing_audit_file_does_not_fail_the_login(app, audit_file, caplog):
     audit_file.mkdir()
     response = AuthActions(app.test_client()).login("edu770001")
     assert response.status_code == 302
-    assert any("cannot write the audit log" in r.getMessage() for r in caplog.records)
+    assert any("не удаётся записать журнал входов" in r.getMessage() for r in caplog.records)
 
 
 def test_without_an_audit_file_only_the_log_gets_lines(app_config, caplog, tmp_path):

@@ -204,7 +204,7 @@ class ContentReader:
     ) -> dict[str, yaml.Node] | None:
         """The named fields of a mapping node; report unknown and missing ones."""
         if not isinstance(node, yaml.MappingNode):
-            self.problem(node, f"{where}: expected a mapping, got {describe(node)}")
+            self.problem(node, f"{where}: нужен набор полей, а указано: {describe(node)}")
             return None
         found: dict[str, yaml.Node] = {}
         for key, key_node, value in mapping_items(node, self.path, self.problems):
@@ -212,15 +212,15 @@ class ContentReader:
                 found[key] = value
             else:
                 allowed = ", ".join(required + optional)
-                self.problem(key_node, f"{where}: unknown key '{key}' (allowed: {allowed})")
+                self.problem(key_node, f"{where}: неизвестный ключ «{key}»: допустимы {allowed}")
         for key in required:
             if key not in found:
-                self.problem(node, f"{where}: missing '{key}'")
+                self.problem(node, f"{where}: нет обязательного ключа «{key}»")
         return found
 
     def items(self, node: yaml.Node, where: str) -> list[yaml.Node]:
         if not isinstance(node, yaml.SequenceNode) or not node.value:
-            self.problem(node, f"{where}: expected a list of items, each starting with '- '")
+            self.problem(node, f"{where}: нужен список, каждый пункт с новой строки и с «- »")
             return []
         return node.value
 
@@ -241,7 +241,7 @@ class ContentReader:
             zone_of(name)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             self.problem(
-                node, f"timezone '{name}': not a known time zone (use a name like Europe/Moscow)"
+                node, f"timezone: неизвестный часовой пояс «{name}» (пишите так: Europe/Moscow)"
             )
             return None
         return name
@@ -254,7 +254,7 @@ class ContentReader:
         responsible = self.text(f["responsible"], "responsible")
         end = self.date(f["until"], "until") if "until" in f else None
         if start and end and end < start:
-            self.problem(f["until"], "until: the end date is before the start date")
+            self.problem(f["until"], "until: дата окончания раньше даты начала")
         if None in (event, start, responsible) or ("until" in f and end is None):
             return None
         return ScheduleItem(event, start, end, responsible)  # type: ignore[arg-type]
@@ -266,11 +266,13 @@ class ContentReader:
         step_id = self.text(f["id"], "id")
         if step_id is not None:
             if STEP_ID_RE.fullmatch(step_id) is None:
-                self.problem(f["id"], f"id '{step_id}': use a-z, 0-9 and '-', up to 40 characters")
+                self.problem(
+                    f["id"], f"id «{step_id}»: допустимы a-z, 0-9 и «-», не больше 40 символов"
+                )
                 step_id = None
             elif step_id in seen:
                 self.problem(
-                    f["id"], f"duplicate step id '{step_id}' (first on line {seen[step_id]})"
+                    f["id"], f"id шага «{step_id}» повторяется (впервые — в строке {seen[step_id]})"
                 )
                 step_id = None
             else:
@@ -295,10 +297,10 @@ class ContentReader:
             until[1] if until else None,
         )
         if opens is not None and opens > step.deadline:
-            self.problem(f["opens"], "opens: the step opens after its deadline")
+            self.problem(f["opens"], "opens: шаг открывается позже своего срока (deadline)")
             return None
         if opens is not None and until is not None and opens > until[0]:
-            self.problem(f["opens"], "opens: the step opens after its uploads_until day")
+            self.problem(f["opens"], "opens: шаг открывается позже дня uploads_until")
             return None
         return step
 
@@ -319,7 +321,7 @@ class ContentReader:
             or not node.value
             or not all(isinstance(n, yaml.ScalarNode) for n in node.value)
         ):
-            self.problem(node, f"{field}: expected a list such as {example}")
+            self.problem(node, f"{field}: нужен список, например {example}")
             return None
         return node.value
 
@@ -329,7 +331,9 @@ class ContentReader:
             return None
         unknown = [n for n in items if n.value not in ROLE_KEYS]
         for item in unknown:
-            self.problem(item, f"roles: unknown role '{item.value}' (use school or coordinator)")
+            self.problem(
+                item, f"roles: неизвестная роль «{item.value}»: допустимы school и coordinator"
+            )
         return None if unknown else frozenset(ROLE_KEYS[n.value] for n in items)
 
     def regions(self, node: yaml.Node) -> frozenset[str] | None:
@@ -338,7 +342,9 @@ class ContentReader:
             return None
         bad = [n for n in items if REGION_RE.fullmatch(n.value) is None]
         for item in bad:
-            self.problem(item, f"regions: '{item.value}' is not a two-digit region code like '07'")
+            self.problem(
+                item, f"regions: «{item.value}» — не код региона из двух цифр, например '07'"
+            )
         return None if bad else frozenset(n.value for n in items)
 
     def material_file(self, node: yaml.Node, seen: dict[str, int]) -> str | None:
@@ -348,16 +354,15 @@ class ContentReader:
         if MATERIAL_FILE_RE.fullmatch(file) is None or file.endswith((".", " ")):
             self.problem(
                 node,
-                f"file '{file}': give just the name of a file in the materials folder, "
-                "without folders",
+                f"file «{file}»: укажите только имя файла из папки материалов, без папок",
             )
             return None
-        device = device_name_problem(file, "file")
+        device = device_name_problem(file, "файл")
         if device is not None:
             self.problem(node, device)
             return None
         if file in seen:
-            self.problem(node, f"duplicate file '{file}' (first on line {seen[file]})")
+            self.problem(node, f"файл «{file}» повторяется (впервые — в строке {seen[file]})")
             return None
         seen[file] = line_of(node)
         return file
@@ -375,7 +380,7 @@ class ContentReader:
         opens = self.date(f["opens"], "opens") if "opens" in f else None
         closes = self.date(f["closes"], "closes") if "closes" in f else None
         if opens and closes and closes <= opens:
-            self.problem(f["closes"], "closes: the closing day must come after the opening day")
+            self.problem(f["closes"], "closes: день закрытия должен быть позже дня открытия")
             return None
         if None in (title, file, roles, regions) or any(
             key in f and value is None for key, value in (("opens", opens), ("closes", closes))
@@ -399,7 +404,7 @@ def _sample_step(r: ContentReader, node: yaml.Node, guides: dict) -> str | None:
         return None
     if coordinator.step(step_id) is None:
         ids = ", ".join(s.id for s in coordinator.steps)
-        r.problem(node, f"sample_step '{step_id}': not a coordinator step id (one of: {ids})")
+        r.problem(node, f"sample_step «{step_id}»: это не id шага координатора (допустимы: {ids})")
         return None
     return step_id
 
@@ -424,7 +429,7 @@ def parse_content(data: bytes, path: str) -> NikoContent:
     opens = r.date(study["opens"], "opens") if "opens" in study else None
     ends = r.date(study["ends"], "ends") if "ends" in study else None
     if opens and ends and ends <= opens:
-        r.problem(study["ends"], "ends: the study must end after the day it opens")
+        r.problem(study["ends"], "ends: исследование должно заканчиваться позже дня начала")
     schedule = [r.schedule_item(n) for n in r.items(top["schedule"], "schedule")]
     guides: dict[str, RoleGuide | None] = {}
     roles = r.fields(top["roles"], "roles", tuple(ROLE_KEYS)) or {}

@@ -101,7 +101,7 @@ def _check_links(r: Reader, node: yaml.Node, text: str, files: frozenset[str]) -
         file = match.group(2).strip()
         if file not in files:
             good = False
-            message = f"text: the link names '{file}', which is not listed in materials"
+            message = f"text: ссылка ведёт на «{file}», а этого файла нет в materials"
             r.problems.append(Problem(r.path, _link_line(node, match.start()), message))
     return good
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 from flask import current_app
 
-from fisoko.files.yaml_source import Invalid, Problem, document
+from fisoko.files.yaml_source import Invalid, Problem, document, unreadable
 from fisoko.niko.content.model import ROLE_KEYS, ContentReader
 from fisoko.niko.content.text import paragraphs
 
@@ -73,7 +73,7 @@ class _SupportReader(ContentReader):
         if address is not None and (
             address.count("@") != 1 or not set(address.lower()) <= ADDRESS_CHARS
         ):
-            self.problem(node, f"address: '{address}' is not an e-mail address")
+            self.problem(node, f"address: «{address}» — не адрес почты")
             return None
         return address
 
@@ -105,7 +105,7 @@ def load_support(path: str | Path) -> SupportContent:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise Invalid([Problem(str(path), 1, f"cannot read the file: {exc.strerror}")]) from None
+        raise Invalid([Problem(str(path), 1, unreadable(exc))]) from None
     return parse_support(data, str(path))
 
 

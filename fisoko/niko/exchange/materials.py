@@ -102,7 +102,7 @@ def report_missing(app: Flask) -> list[Material]:
     missing = [m for m in content.materials if file_of(base, m) is None]
     for material in missing:
         log.warning(
-            "%s:%d: material '%s' is not in the materials folder %s; it is shown as unavailable",
+            "%s:%d: материала «%s» нет в папке материалов %s; он показан как недоступный",
             app.config["CONTENT"],
             material.line,
             material.file,

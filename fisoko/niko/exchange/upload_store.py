@@ -246,7 +246,9 @@ def delete(conn: sqlite3.Connection, folder: Path, upload_id: str) -> None:
     try:
         (folder / upload_id).unlink(missing_ok=True)
     except OSError as exc:  # e.g. the file is open in another program on Windows
-        log.warning("uploads: could not remove %s (%s); the next start removes it", upload_id, exc)
+        log.warning(
+            "загрузки: не удалось удалить %s (%s); его удалит следующий запуск", upload_id, exc
+        )
 
 
 def folder_in(instance: str | Path) -> Path:
@@ -291,5 +293,5 @@ def sweep(conn: sqlite3.Connection, folder: Path, older_than: float = SWEEP_AFTE
                 entry.unlink()
                 removed += 1
         except OSError as exc:
-            log.warning("uploads: could not remove the leftover %s: %s", entry, exc)
+            log.warning("загрузки: не удалось удалить оставшийся файл %s: %s", entry, exc)
     return removed

@@ -65,7 +65,7 @@ def upload():
         if disk_full.is_disk_full(error):
             disk_full.noticed(error)
             return render_error(disk_full.STATUS, disk_full.MESSAGE)
-        log.exception("uploads: could not store a file of %s", account.login)
+        log.exception("загрузки: не удалось сохранить файл от %s", account.login)
         return render_error(500, "Не удалось сохранить файл. Попробуйте ещё раз позже.")
     marks.touch(account)
     log.info("uploads: %s stored %s (%d bytes)", account.login, saved.id, saved.size)
@@ -80,7 +80,7 @@ def download(upload_id: str):
     upload = _visible_or_404(upload_id)
     path = upload_store.path_of(folder(), upload)
     if not path.is_file():
-        log.error("uploads: the file of %s is missing from %s", upload.id, folder())
+        log.error("загрузки: файла загрузки %s нет в папке %s", upload.id, folder())
         abort(404)
     return attachment(path, upload.name, upload.content_type)
 

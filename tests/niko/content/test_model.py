@@ -82,15 +82,15 @@ def test_content_mistakes_are_all_reported():
         """
     )
     assert found == [
-        "niko.yaml:5: study: unknown key 'extra' "
-        "(allowed: title, round, about, timezone, opens, ends)",
-        "niko.yaml:3: round: expected text, got a number; put it in quotes",
-        "niko.yaml:8: date: no such date '2027-02-30'",
-        "niko.yaml:12: until: the end date is before the start date",
-        "niko.yaml:18: id 'Bad_Id': use a-z, 0-9 and '-', up to 40 characters",
-        "niko.yaml:24: deadline: expected a date as YYYY-MM-DD or a date and time as "
-        "YYYY-MM-DD HH:MM, e.g. 2027-03-26 18:00",
-        "niko.yaml:29: step: missing 'what'",
+        "niko.yaml:5: study: неизвестный ключ «extra»"
+        ": допустимы title, round, about, timezone, opens, ends",
+        "niko.yaml:3: round: нужен текст, а указано: число; возьмите значение в кавычки",
+        "niko.yaml:8: date: такой даты нет: «2027-02-30»",
+        "niko.yaml:12: until: дата окончания раньше даты начала",
+        "niko.yaml:18: id «Bad_Id»: допустимы a-z, 0-9 и «-», не больше 40 символов",
+        "niko.yaml:24: deadline: нужна дата вида ГГГГ-ММ-ДД или дата и время вида "
+        "ГГГГ-ММ-ДД ЧЧ:ММ, например 2027-03-26 18:00",
+        "niko.yaml:29: step: нет обязательного ключа «what»",
     ]
 
 
@@ -98,13 +98,13 @@ def test_duplicate_step_ids_across_roles_are_refused():
     text = SHIPPED.read_text(encoding="utf-8").replace("id: upload-form", "id: confirm-sample")
     with pytest.raises(Invalid) as caught:
         parse_content(text.encode(), "niko.yaml")
-    assert "duplicate step id 'confirm-sample'" in str(caught.value)
+    assert "id шага «confirm-sample» повторяется" in str(caught.value)
 
 
 def test_missing_sections():
     assert problems_of("study: {}\n") == [
-        "niko.yaml:1: content: missing 'schedule'",
-        "niko.yaml:1: content: missing 'roles'",
+        "niko.yaml:1: content: нет обязательного ключа «schedule»",
+        "niko.yaml:1: content: нет обязательного ключа «roles»",
     ]
 
 
@@ -113,7 +113,7 @@ def with_materials(section: str) -> str:
     return text[: text.index("\nmaterials:")] + "\n" + textwrap.dedent(section)
 
 
-NOT_A_NAME = "give just the name of a file in the materials folder, without folders"
+NOT_A_NAME = "укажите только имя файла из папки материалов, без папок"
 
 
 def material_problems(section: str) -> list[str]:
@@ -123,7 +123,7 @@ def material_problems(section: str) -> list[str]:
     with pytest.raises(Invalid) as caught:
         parse_content(text.encode(), "niko.yaml")
     return [
-        f"{p.line - offset}: {p.message.replace(f'line {offset + 6}', 'line 6')}"
+        f"{p.line - offset}: {p.message.replace(f'строке {offset + 6}', 'строке 6')}"
         for p in caught.value.problems
     ]
 
@@ -186,16 +186,17 @@ def test_material_mistakes_are_all_reported_with_lines():
         """
     )
     assert found == [
-        f"3: file '../secret.txt': {NOT_A_NAME}",
-        "7: roles: unknown role 'teacher' (use school or coordinator)",
-        "8: regions: '7' is not a two-digit region code like '07'",
-        "9: opens: expected a date as YYYY-MM-DD, e.g. 2026-10-15",
-        "12: material: unknown key 'color' (allowed: title, file, roles, regions, opens, closes)",
-        "10: material: missing 'title'",
-        "10: duplicate file 'a.pdf' (first on line 6)",
-        "11: roles: expected a list such as [school, coordinator]",
-        f"14: file '.hidden': {NOT_A_NAME}",
-        f"17: file 'C:\\x.pdf': {NOT_A_NAME}",
+        f"3: file «../secret.txt»: {NOT_A_NAME}",
+        "7: roles: неизвестная роль «teacher»: допустимы school и coordinator",
+        "8: regions: «7» — не код региона из двух цифр, например '07'",
+        "9: opens: нужна дата вида ГГГГ-ММ-ДД, например 2026-10-15",
+        "12: material: неизвестный ключ «color»: "
+        "допустимы title, file, roles, regions, opens, closes",
+        "10: material: нет обязательного ключа «title»",
+        "10: файл «a.pdf» повторяется (впервые — в строке 6)",
+        "11: roles: нужен список, например [school, coordinator]",
+        f"14: file «.hidden»: {NOT_A_NAME}",
+        f"17: file «C:\\x.pdf»: {NOT_A_NAME}",
     ]
 
 
@@ -239,8 +240,8 @@ def test_closing_day_mistakes_are_reported_with_lines():
             closes: 19.03.2027
         """
     ) == [
-        "6: closes: the closing day must come after the opening day",
-        "10: closes: expected a date as YYYY-MM-DD, e.g. 2026-10-15",
+        "6: closes: день закрытия должен быть позже дня открытия",
+        "10: closes: нужна дата вида ГГГГ-ММ-ДД, например 2026-10-15",
     ]
     text = SHIPPED.read_text(encoding="utf-8").replace(
         "uploads_until: 2027-03-26", "uploads_until: 26.03.2027"
@@ -249,6 +250,6 @@ def test_closing_day_mistakes_are_reported_with_lines():
     with pytest.raises(Invalid) as caught:
         parse_content(text.encode(), "niko.yaml")
     assert [str(p) for p in caught.value.problems] == [
-        f"niko.yaml:{line}: uploads_until: expected a date as YYYY-MM-DD or a date and time as "
-        "YYYY-MM-DD HH:MM, e.g. 2027-03-26 18:00"
+        f"niko.yaml:{line}: uploads_until: нужна дата вида ГГГГ-ММ-ДД или дата и время вида "
+        "ГГГГ-ММ-ДД ЧЧ:ММ, например 2027-03-26 18:00"
     ]

@@ -127,12 +127,12 @@ def test_publication_mistakes_are_reported_with_lines():
         """
     )
     assert found == [
-        "2: date: expected a date as YYYY-MM-DD, e.g. 2026-10-15",
-        "10: publication: unknown key 'color' (allowed: date, title, text, roles, regions)",
-        "7: roles: unknown role 'teacher' (use school or coordinator)",
-        "8: regions: '7' is not a two-digit region code like '07'",
-        "11: publication: missing 'title'",
-        "17: text: the link names 'no-such-file.pdf', which is not listed in materials",
+        "2: date: нужна дата вида ГГГГ-ММ-ДД, например 2026-10-15",
+        "10: publication: неизвестный ключ «color»: допустимы date, title, text, roles, regions",
+        "7: roles: неизвестная роль «teacher»: допустимы school и coordinator",
+        "8: regions: «7» — не код региона из двух цифр, например '07'",
+        "11: publication: нет обязательного ключа «title»",
+        "17: text: ссылка ведёт на «no-such-file.pdf», а этого файла нет в materials",
     ]
 
 

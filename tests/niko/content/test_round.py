@@ -102,8 +102,14 @@ def test_a_day_without_a_time_ends_at_23_59():
 @pytest.mark.parametrize(
     "study, message",
     [
-        ("  timezone: Mars/Olympus", "niko.yaml:5: timezone 'Mars/Olympus': not a known time zone"),
-        ("  opens: 2027-10-01\n  ends: 2027-10-01", "niko.yaml:6: ends: the study must end after"),
+        (
+            "  timezone: Mars/Olympus",
+            "niko.yaml:5: timezone: неизвестный часовой пояс «Mars/Olympus»",
+        ),
+        (
+            "  opens: 2027-10-01\n  ends: 2027-10-01",
+            "niko.yaml:6: ends: исследование должно заканчиваться позже",
+        ),
     ],
 )
 def test_study_mistakes_are_reported_with_their_line(study, message):

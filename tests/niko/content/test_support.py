@@ -127,17 +127,17 @@ def test_support_mistakes_are_reported_with_lines():
         upload_errors: []
         """
     ) == [
-        "support.yaml:1: address: 'not an address' is not an e-mail address",
-        "support.yaml:4: text: must not be empty",
-        "support.yaml:5: login_help: missing 'text'",
-        "support.yaml:7: roles: missing 'coordinator'",
-        "support.yaml:10: roles.school: unknown key 'extra' (allowed: title, text)",
-        "support.yaml:11: upload_errors: expected a list of items, each starting with '- '",
+        "support.yaml:1: address: «not an address» — не адрес почты",
+        "support.yaml:4: text: не может быть пустым",
+        "support.yaml:5: login_help: нет обязательного ключа «text»",
+        "support.yaml:7: roles: нет обязательного ключа «coordinator»",
+        "support.yaml:10: roles.school: неизвестный ключ «extra»: допустимы title, text",
+        "support.yaml:11: upload_errors: нужен список, каждый пункт с новой строки и с «- »",
     ]
     assert problems_of("login_help: []\n") == [
-        "support.yaml:1: support: missing 'address'",
-        "support.yaml:1: support: missing 'roles'",
-        "support.yaml:1: support: missing 'upload_errors'",
+        "support.yaml:1: support: нет обязательного ключа «address»",
+        "support.yaml:1: support: нет обязательного ключа «roles»",
+        "support.yaml:1: support: нет обязательного ключа «upload_errors»",
     ]
 
 
@@ -148,6 +148,6 @@ def test_the_app_does_not_start_with_a_broken_support_file(tmp_path, accounts_fi
     result = run_app("--accounts", str(accounts_file), env=env)
     assert result.returncode == 1
     assert re.search(
-        rf"{re.escape(str(broken))}:\d+: login_help: unknown key 'titl'", result.stderr
+        rf"{re.escape(str(broken))}:\d+: login_help: неизвестный ключ «titl»", result.stderr
     )
     assert "Traceback" not in result.stderr

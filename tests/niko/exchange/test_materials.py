@@ -121,7 +121,7 @@ def test_a_missing_file_is_shown_unavailable_and_logged_at_start(app_config, log
         create_app(app_config)
     line = next(r.getMessage() for r in caplog.records if "missing.docx" in r.getMessage())
     assert line.startswith(f"{app_config['CONTENT']}:")
-    assert "shown as unavailable" in line
+    assert "показан как недоступный" in line
     page = login_as("edu770001").get("/cabinet/niko").get_data(as_text=True)
     assert "missing.docx — файл пока недоступен" in page
     assert 'href="/cabinet/niko/materials/missing.docx"' not in page

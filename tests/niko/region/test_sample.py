@@ -69,9 +69,12 @@ def test_the_shipped_sample_step_is_the_confirmation_step():
 @pytest.mark.parametrize(
     "value, message",
     [
-        ("upload-form", "sample_step 'upload-form': not a coordinator step id (one of: confirm-"),
-        ("nope", "sample_step 'nope': not a coordinator step id"),
-        ("[a, b]", "sample_step: expected text, got a list"),
+        (
+            "upload-form",
+            "sample_step «upload-form»: это не id шага координатора (допустимы: confirm-",
+        ),
+        ("nope", "sample_step «nope»: это не id шага координатора"),
+        ("[a, b]", "sample_step: нужен текст, а указано: список"),
     ],
 )
 def test_a_bad_sample_step_is_reported_with_its_line(value, message):
