@@ -56,7 +56,7 @@ class _Dropping(QueueHandler):
                         "name": "fisoko",
                         "levelno": logging.WARNING,
                         "levelname": "WARNING",
-                        "msg": f"{self.dropped} log line(s) lost while the console was paused",
+                        "msg": f"консоль стояла на паузе, пропущено строк журнала: {self.dropped}",
                     }
                 )
                 self.queue.put_nowait(note)

@@ -167,5 +167,5 @@ def test_lines_beyond_the_queue_are_counted_and_told(monkeypatch):
         paused.esc.set()
         background.stop()
     text = paused.getvalue()
-    assert "log line(s) lost while the console was paused" in text
+    assert "консоль стояла на паузе, пропущено строк журнала: " in text
     assert text.rstrip().endswith("after")
