@@ -28,17 +28,9 @@ sys.path.insert(0, str(ROOT))
 
 from fisoko.niko.exchange.results_form import FormSpec, check  # noqa: E402
 
-COLUMNS = (
-    "Код участника",
-    "Класс",
-    "Вариант",
-    "Задание 1",
-    "Задание 2",
-    "Задание 3",
-    "Задание 4",
-    "Задание 5",
-    "Анкета заполнена (да/нет)",
-)
+# the columns of the shipped template, as a school fills it in
+TEMPLATE = ROOT / "materials" / "forma-sbora-rezultatov.csv"
+COLUMNS = tuple(TEMPLATE.read_text(encoding="utf-8-sig").splitlines()[0].split(";"))
 SPEC = FormSpec(COLUMNS, "Код участника", {f"Задание {n}": 4 for n in range(1, 6)})
 TARGETS = {"csv": 5.0, "xlsx": 2.0}
 

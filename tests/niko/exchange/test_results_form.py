@@ -14,17 +14,8 @@ from fisoko.niko.exchange.results_form import FormRefused, FormSpec, check, colu
 
 ROOT = Path(__file__).resolve().parents[3]
 TEMPLATE = ROOT / "materials" / "forma-sbora-rezultatov.csv"
-COLUMNS = (
-    "Код участника",
-    "Класс",
-    "Вариант",
-    "Задание 1",
-    "Задание 2",
-    "Задание 3",
-    "Задание 4",
-    "Задание 5",
-    "Анкета заполнена (да/нет)",
-)
+# the columns of the shipped template (materials/), which the checked form must keep
+COLUMNS = tuple(TEMPLATE.read_text(encoding="utf-8-sig").splitlines()[0].split(";"))
 SPEC = FormSpec(
     COLUMNS,
     "Код участника",
