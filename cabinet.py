@@ -13,10 +13,9 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from fisoko.accounts.store import Account
-from fisoko.niko.content import clock
+from fisoko.niko.content import clock, round
 from fisoko.niko.content.model import current_content
-from fisoko.niko.exchange import marks
-from fisoko.niko.region import sample
+from fisoko.niko.region import progress, sample
 from fisoko.niko.tab import agenda, news
 from fisoko.niko.tab import views as tab_views
 from fisoko.web.downloads import no_store
@@ -38,27 +37,31 @@ def index():
 def home():
     """«Главная»: who the account is and where to go next."""
     account = current_user.account
-    guide = current_content().guide(account.role)
-    today = clock.today()
+    content = current_content()
+    guide = content.guide(account.role)
+    wall = clock.wall()
+    phase = round.phase(content, wall)
     return render_template(
         "cabinet/home.html",
         account=account,
         guide=guide,
-        today=today,
+        today=wall.date(),
         tab="home",
         feed=news.feed(account),
-        agenda=_home_agenda(account, today),
-        sample_state=None if account.is_coordinator else sample.school_state(account),
+        agenda=_home_agenda(account, wall, phase),
+        phase=phase,
+        study_content=content,
+        sample_state=None
+        if account.is_coordinator or phase == round.BEFORE
+        else sample.school_state(account),
         region_sample=sample.kept_region(account.region) if account.is_coordinator else None,
         sample_deadline=sample.deadline(),
     )
 
 
-def _home_agenda(account: Account, today: dt.date) -> agenda.Agenda:
-    """The next step (and a school's late ones) without building the region's table."""
-    if account.is_coordinator:
-        return agenda.next_of(current_content().guide(account.role).steps, today)
-    return agenda.for_school(marks.school_steps(account), today)
+def _home_agenda(account: Account, wall: dt.datetime, phase: str) -> agenda.Agenda:
+    """The next step and the late ones, without building the region's table."""
+    return agenda.for_steps(progress.states_of(account), wall, phase)
 
 
 bp.add_url_rule("/cabinet/niko", view_func=tab_views.niko)

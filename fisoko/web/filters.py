@@ -7,6 +7,7 @@ import datetime as dt
 from flask import Flask
 
 from fisoko.niko.content import clock
+from fisoko.niko.content.model import Step
 from fisoko.settings import MIB
 
 
@@ -43,6 +44,16 @@ def file_size(size: int) -> str:
     return f"{size / MIB:.1f} МБ".replace(".", ",")
 
 
+def deadline(step: Step) -> str:
+    """A step's deadline as pages show it: «26.03.2027 18:00 (МСК)», or its day alone."""
+    return clock.deadline_text(step.deadline, step.deadline_time)
+
+
+def files_until(step: Step) -> str:
+    """The last moment a step takes files, shown like a deadline."""
+    return clock.deadline_text(*step.files_until)
+
+
 def local_time(stamp: str) -> str:
     """A stored UTC moment as ДД.ММ.ГГГГ ЧЧ:ММ of the server's clock."""
     return clock.local_text(stamp)
@@ -53,6 +64,8 @@ FILTERS = {
     "days_left": days_left,
     "file_size": file_size,
     "local_time": local_time,
+    "deadline": deadline,
+    "files_until": files_until,
 }
 
 

@@ -35,7 +35,7 @@ from fisoko.niko.content.publications import Publication
 from fisoko.niko.content.text import paragraphs
 
 STEP_KEYS = ("id", "title", "deadline", "what")
-STEP_OPTIONAL = ("uploads_until", "opens")
+STEP_OPTIONAL = ("uploads_until", "opens", "collects")
 STUDY_KEYS = ("title", "round", "about")
 STUDY_OPTIONAL = ("timezone", "opens", "ends")
 DEFAULT_ZONE = "Europe/Moscow"
@@ -76,7 +76,8 @@ class Step:
     """One numbered step of a role, with its deadline and what to do.
 
     Times are wall times of the study's zone; `deadline_time` and `uploads_until_time` are None
-    when the content gives a day only, which then ends at 23:59.
+    when the content gives a day only, which then ends at 23:59. `collects` (a coordinator's
+    step) names the school step whose files every school of the region must have in.
     """
 
     id: str
@@ -87,6 +88,7 @@ class Step:
     opens: dt.date | None = None
     deadline_time: dt.time | None = None
     uploads_until_time: dt.time | None = None
+    collects: str | None = None
 
     @property
     def due(self) -> dt.datetime:
@@ -195,6 +197,7 @@ class ContentReader:
     def __init__(self, path: str) -> None:
         self.path = path
         self.problems: list[Problem] = []
+        self.collects: dict[str, yaml.Node] = {}  # step id -> its `collects:` node
 
     def problem(self, node: yaml.Node, message: str) -> None:
         self.problems.append(Problem(self.path, line_of(node), message))
@@ -281,7 +284,8 @@ class ContentReader:
         what = self.text(f["what"], "what")
         until = self.moment(f["uploads_until"], "uploads_until") if "uploads_until" in f else None
         opens = self.date(f["opens"], "opens") if "opens" in f else None
-        optional = (("uploads_until", until), ("opens", opens))
+        collects = self.text(f["collects"], "collects") if "collects" in f else None
+        optional = (("uploads_until", until), ("opens", opens), ("collects", collects))
         if None in (step_id, title, due, what) or any(
             key in f and value is None for key, value in optional
         ):
@@ -295,7 +299,10 @@ class ContentReader:
             opens,
             due[1],  # type: ignore[index]
             until[1] if until else None,
+            collects,
         )
+        if collects is not None:
+            self.collects[step.id] = f["collects"]
         if opens is not None and opens > step.deadline:
             self.problem(f["opens"], "opens: шаг открывается позже своего срока (deadline)")
             return None
@@ -409,6 +416,20 @@ def _sample_step(r: ContentReader, node: yaml.Node, guides: dict) -> str | None:
     return step_id
 
 
+def _check_collects(r: ContentReader, guides: dict) -> None:
+    """`collects:` belongs to a coordinator's step and names a step of the school."""
+    coordinator, school = guides.get(COORDINATOR), guides.get(SCHOOL)
+    if coordinator is None or school is None:
+        return
+    own = {s.id for s in coordinator.steps}
+    for step_id, node in r.collects.items():
+        if step_id not in own:
+            r.problem(node, f"collects: ключ только для шагов координатора (шаг «{step_id}»)")
+        elif school.step(node.value) is None:
+            ids = ", ".join(s.id for s in school.steps)
+            r.problem(node, f"collects «{node.value}»: это не id шага школы (допустимы: {ids})")
+
+
 def parse_content(data: bytes, path: str) -> NikoContent:
     """Validate the bytes of a content file; raise Invalid listing every problem."""
     root = document(data, path)
@@ -448,6 +469,7 @@ def parse_content(data: bytes, path: str) -> NikoContent:
         else ()
     )
     sample_step = _sample_step(r, top["sample_step"], guides) if "sample_step" in top else None
+    _check_collects(r, guides)
     if r.problems:
         raise Invalid(r.problems)
     return NikoContent(

@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from fisoko.niko.content.model import NikoContent, RoleGuide, Step
+from fisoko.refused import Refused
 
 BEFORE, OPEN, OVER = "before", "open", "over"
 
@@ -60,3 +61,35 @@ def closed_steps(content: NikoContent, guide: RoleGuide, wall: dt.datetime) -> t
         for number, step in enumerate(guide.steps, start=1)
         if not takes_files(content, step, wall)
     )
+
+
+def _day(day: dt.date | None) -> str:
+    return day.strftime("%d.%m.%Y") if day else ""
+
+
+def check_study_open(content: NikoContent, wall: dt.datetime) -> None:
+    """Refuse (400, in Russian) anything taken while the study is not open: before or after."""
+    now = phase(content, wall)
+    if now == BEFORE:
+        raise Refused(
+            400,
+            f"Исследование ещё не началось: оно откроется {_day(content.opens)}. "
+            "До этого ничего не принимается: ни файлы, ни отметки, ни коды, ни выборка.",
+        )
+    if now == OVER:
+        raise Refused(
+            400,
+            f"Исследование завершено {_day(content.ends)}: файлы, отметки и изменения больше "
+            "не принимаются. Загруженные файлы можно скачать.",
+        )
+
+
+def check_marks(content: NikoContent, step: Step, wall: dt.datetime) -> None:
+    """Refuse (400, in Russian) a mark of a step that takes no marks now."""
+    check_study_open(content, wall)
+    if not step.is_open(wall):
+        raise Refused(
+            400,
+            f"Шаг «{step.title}» откроется {_day(step.opens)}: до этого его нельзя отметить "
+            "и файлы по нему не принимаются.",
+        )

@@ -8,7 +8,7 @@ from flask_login import login_required
 from fisoko.accounts.store import SCHOOL, Account
 from fisoko.db import get_db
 from fisoko.login import audit
-from fisoko.niko.content import clock
+from fisoko.niko.content import clock, round
 from fisoko.niko.content.model import current_content
 from fisoko.niko.exchange.codes import (
     GRADES,
@@ -30,6 +30,11 @@ bp.after_request(no_store)
 
 def _page(account: Account, status: int = 200, error: str | None = None, typed=None):
     codes = of_school(get_db(), account.login)
+    try:
+        round.check_study_open(current_content(), clock.wall())
+        closed = None
+    except Refused as refused:
+        closed = refused.message
     page = render_template(
         "cabinet/codes.html",
         account=account,
@@ -39,6 +44,7 @@ def _page(account: Account, status: int = 200, error: str | None = None, typed=N
         max_per_class=MAX_PER_CLASS,
         grades=GRADES,
         error=error,
+        closed=closed,
         typed=typed or {},
     )
     return make_response(page, status)
@@ -61,6 +67,7 @@ def issue_codes():
         "count": request.form.get("count", "")[:6],
     }
     try:
+        round.check_study_open(current_content(), clock.wall())
         school_class = parse_class(request.form.get("class"))
         count = parse_count(request.form.get("count"))
         new = issue(get_db(), account, school_class, count, clock.now_utc())

@@ -1,26 +1,14 @@
-"""A school's step marks and the latest exchange action of each account.
+"""Step marks and the latest exchange action of each account.
 
-A mark is kept as a row per (school, step) with `done` 1 or 0 and when it last changed; the
+A mark is kept as a row per (account, step) with `done` 1 or 0 and when it last changed; the
 `activity` table keeps each account's latest exchange action (a mark, an upload or a deletion).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from fisoko.accounts.store import SCHOOL, Account
+from fisoko.accounts.store import Account
 from fisoko.db import get_db
 from fisoko.niko.content import clock
-from fisoko.niko.content.model import Step, current_content
-
-
-@dataclass(frozen=True)
-class StepState:
-    """One step of a school: done or not, and whether its deadline has passed undone."""
-
-    step: Step
-    done_at: str | None
-    overdue: bool
 
 
 def touch(account: Account) -> None:
@@ -33,7 +21,7 @@ def touch(account: Account) -> None:
 
 
 def set_mark(account: Account, step_id: str, done: bool) -> None:
-    """Mark a school's step done or not done."""
+    """Mark an account's step done or not done (whether it is done is progress.py's answer)."""
     get_db().execute(
         "INSERT INTO step_marks (login, region, step, done, changed_at) VALUES (?, ?, ?, ?, ?)"
         " ON CONFLICT (login, step) DO UPDATE SET done = excluded.done,"
@@ -41,16 +29,3 @@ def set_mark(account: Account, step_id: str, done: bool) -> None:
         (account.login, account.region, step_id, int(done), clock.now_utc()),
     )
     touch(account)
-
-
-def school_steps(account: Account) -> list[StepState]:
-    """The school's steps with their marks, for its own НИКО tab."""
-    rows = get_db().execute(
-        "SELECT step, changed_at FROM step_marks WHERE login = ? AND done = 1", (account.login,)
-    )
-    done = {step: at for step, at in rows}
-    today = clock.today()
-    return [
-        StepState(s, done.get(s.id), s.id not in done and s.deadline < today)
-        for s in current_content().guide(SCHOOL).steps
-    ]

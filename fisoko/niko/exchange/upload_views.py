@@ -11,11 +11,18 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from fisoko.db import connect, database_path, get_db
 from fisoko.files import disk_full
-from fisoko.niko.content import clock
+from fisoko.niko.content import clock, round
 from fisoko.niko.content.model import current_content
 from fisoko.niko.exchange import marks, upload_store
 from fisoko.niko.exchange.upload_store import Upload
-from fisoko.niko.exchange.uploads import account_quota, closed_message, folder, limit, may_see
+from fisoko.niko.exchange.uploads import (
+    account_quota,
+    closed_message,
+    deletable,
+    folder,
+    limit,
+    may_see,
+)
 from fisoko.refused import Refused
 from fisoko.web.downloads import attachment, no_store
 from fisoko.web.errors import render_error
@@ -41,7 +48,12 @@ def upload():
     step = current_content().guide(account.role).step(request.form.get("step", ""))
     if step is None:
         return render_error(400, "Выберите шаг, к которому относится файл, из списка.")
-    if not step.accepts_uploads(clock.wall()):
+    wall = clock.wall()
+    try:
+        round.check_study_open(current_content(), wall)
+    except Refused as refused:
+        return render_error(refused.status, refused.message)
+    if not step.accepts_uploads(wall):
         return render_error(400, closed_message(step))
     sent = request.files.get("file")
     try:
@@ -93,6 +105,12 @@ def delete(upload_id: str):
     upload = upload_store.get(get_db(), upload_id)
     if upload is None or upload.owner != account.login:
         abort(404)
+    if not deletable(current_content(), upload, clock.wall()):
+        return render_error(
+            400,
+            "Приём файлов по этому шагу закончился: сданный файл уже нельзя удалить. "
+            "Его можно скачать.",
+        )
     upload_store.delete(get_db(), folder(), upload.id)
     marks.touch(account)
     log.info("uploads: %s deleted %s", account.login, upload.id)

@@ -15,8 +15,8 @@ from flask import Flask, current_app
 
 from fisoko.accounts.store import SCHOOL, Account, current_store
 from fisoko.db import get_db, state_folder
-from fisoko.niko.content import clock
-from fisoko.niko.content.model import RoleGuide, Step, current_content
+from fisoko.niko.content import clock, round
+from fisoko.niko.content.model import NikoContent, RoleGuide, Step, current_content
 from fisoko.niko.exchange import quota, reviews, upload_store
 from fisoko.niko.exchange.upload_store import Upload
 from fisoko.settings import MIB
@@ -95,9 +95,17 @@ def listed(account: Account, page: int = 1) -> ListPage:
     return ListPage(_described(account, found), page, pages, total)
 
 
+def deletable(content: NikoContent, upload: Upload, wall: dt.datetime) -> bool:
+    """An upload can be removed while its step still takes files: once the step or the study
+    has closed, what was handed in stays."""
+    step = content.guide(upload.role).step(upload.step)
+    return step is None or round.takes_files(content, step, wall)
+
+
 def _described(account: Account, found: list[Upload]) -> list[Listed]:
     store, content = current_store(), current_content()
     states = reviews.states(get_db(), found)
+    wall = clock.wall()
     result = []
     for upload in found:
         owner = store.get(upload.owner)
@@ -108,7 +116,7 @@ def _described(account: Account, found: list[Upload]) -> list[Listed]:
                 upload,
                 owner.name if owner else upload.owner,
                 step.title if step else upload.step,
-                upload.owner == account.login,
+                upload.owner == account.login and deletable(content, upload, wall),
                 state,
                 review,
                 reviews.may_review(account, upload),
@@ -117,16 +125,19 @@ def _described(account: Account, found: list[Upload]) -> list[Listed]:
     return result
 
 
-def form_steps(guide: RoleGuide, wall: dt.datetime) -> tuple[tuple[tuple[int, Step], ...], str]:
+def form_steps(
+    content: NikoContent, guide: RoleGuide, wall: dt.datetime
+) -> tuple[tuple[tuple[int, Step], ...], str]:
     """The numbered steps the upload form offers now, and the one it selects first.
 
-    A step not yet open or whose files have closed (`Step.files_close`) is left out; the first
-    step whose deadline has not passed is selected.
+    A step not yet open or whose files have closed (`Step.files_close`) is left out, and all of
+    them while the study is not open (round.takes_files); the first step whose deadline has not
+    passed is selected.
     """
     numbered = tuple(
         (number, step)
         for number, step in enumerate(guide.steps, start=1)
-        if step.accepts_uploads(wall)
+        if round.takes_files(content, step, wall)
     )
     upcoming = (step.id for _, step in numbered if step.due >= wall)
     return numbered, next(upcoming, "")

@@ -1,6 +1,7 @@
 """The coordinator's table of the region: every school against the school steps, and its CSV.
 
-It reads what the exchange keeps (step marks and activity, upload and code counts) and the sample.
+It reads what the exchange keeps (activity, upload and code counts), the sample, and whether each
+school's step is done from progress.py (a mark or the step's file in).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from fisoko.niko.content import clock
 from fisoko.niko.content.model import Step, current_content
 from fisoko.niko.exchange import codes as participant_codes
 from fisoko.niko.exchange import reviews, upload_store
-from fisoko.niko.region import sample
+from fisoko.niko.region import progress, sample
 from fisoko.niko.region.sample import RegionSample
 
 CSV_EXTRA = ("steps_done", "uploads", "last_activity", "codes", "sample", "returned")
@@ -51,18 +52,13 @@ def overview(region: str) -> Overview:
     """The region's table: every school of the accounts file, with marks, uploads, activity."""
     db = get_db()
     steps = current_content().guide(SCHOOL).steps
-    done: dict[str, set[str]] = {}
-    for login, step in db.execute(
-        "SELECT login, step FROM step_marks WHERE region = ? AND done = 1", (region,)
-    ):
-        done.setdefault(login, set()).add(step)
+    done = progress.region_done(db, region)
     activity = dict(db.execute("SELECT login, at FROM activity WHERE region = ?", (region,)))
     uploads = upload_store.counts_by_owner(db, region)
     codes = participant_codes.counts_by_school(db, region)
     region_sample = sample.of_region(db, region)
     reviewed = reviews.counts_by_school(db, region)
-    today = clock.today()
-    late = {s.id for s in steps if s.deadline < today}
+    late = progress.late_ids(current_content(), steps, clock.wall())
     rows = []
     for school in current_store().schools_of(region):
         marked = frozenset(done.get(school.login, ()))

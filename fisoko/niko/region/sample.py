@@ -19,6 +19,7 @@ from flask import current_app
 
 from fisoko.accounts.store import Account
 from fisoko.db import get_db
+from fisoko.niko.content import round
 from fisoko.niko.content.model import current_content
 from fisoko.refused import Refused
 
@@ -71,8 +72,18 @@ def deadline() -> dt.date | None:
     return current_content().sample_deadline()
 
 
+def is_open(today: dt.date) -> bool:
+    """Whether the sample may change on this day: the study open, its step's deadline not past."""
+    try:
+        check_open(today)
+    except Refused:
+        return False
+    return True
+
+
 def check_open(today: dt.date) -> None:
-    """Refuse any change after the deadline of the content's sample step."""
+    """Refuse any change while the study is not open or after the sample step's deadline."""
+    round.check_study_open(current_content(), dt.datetime.combine(today, dt.time()))
     last = deadline()
     if last is not None and today > last:
         raise Refused(

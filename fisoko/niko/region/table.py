@@ -126,6 +126,6 @@ def build(table: Overview, args: Mapping[str, str], today: dt.date) -> RegionPag
         pages=pages,
         matched=len(chosen),
         first=start + 1,
-        sample_open=deadline is None or today <= deadline,
+        sample_open=sample.is_open(today),
         sample_deadline=deadline,
     )

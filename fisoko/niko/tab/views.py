@@ -14,25 +14,25 @@ from flask_login import current_user, login_required
 
 from fisoko.accounts.store import Account
 from fisoko.db import get_db
-from fisoko.niko.content import clock
+from fisoko.niko.content import clock, round
 from fisoko.niko.content.model import current_content
-from fisoko.niko.exchange import codes, marks, materials, reviews, upload_store, uploads
-from fisoko.niko.region import overview, sample
+from fisoko.niko.exchange import codes, materials, reviews, upload_store, uploads
+from fisoko.niko.region import overview, progress, sample
 from fisoko.niko.region import table as region
 from fisoko.niko.tab import agenda, news
 from fisoko.web import fragments, query
 
 
 def _agenda(
-    account: Account, today: dt.date
-) -> tuple[agenda.Agenda, tuple[marks.StepState, ...], overview.Overview | None]:
-    """What the account must do now, with the school's step marks or the region's table."""
+    account: Account, wall: dt.datetime, phase: str
+) -> tuple[agenda.Agenda, tuple[progress.StepState, ...], overview.Overview | None]:
+    """What the account must do now, with its own steps' states and a coordinator's region."""
     if account.is_coordinator:
         table = overview.overview(account.region)
-        steps = current_content().guide(account.role).steps
-        return agenda.for_coordinator(steps, table, today), (), table
-    states = marks.school_steps(account)
-    return agenda.for_school(states, today), tuple(states), None
+        states = progress.coordinator_states(account)
+        return agenda.for_coordinator(states, table, wall, phase), tuple(states), table
+    states = progress.school_states(account)
+    return agenda.for_steps(states, wall, phase), tuple(states), None
 
 
 def _returned(account: Account, guide) -> list[tuple]:
@@ -52,11 +52,12 @@ def niko():
     account = current_user.account
     content = current_content()
     guide = content.guide(account.role)
-    today, limit_mb = clock.today(), current_app.config["MAX_UPLOAD_MB"]
-    now, step_states, overview = _agenda(account, today)
+    wall, limit_mb = clock.wall(), current_app.config["MAX_UPLOAD_MB"]
+    today, phase = wall.date(), round.phase(content, wall)
+    now, step_states, overview = _agenda(account, wall, phase)
     feed = news.feed(account)
     news.mark_seen(account, feed)
-    upload_steps, selected = uploads.form_steps(guide, clock.wall())
+    upload_steps, selected = uploads.form_steps(content, guide, wall)
     listed = uploads.listed(account, query.page_number(request.args.get("page")))
     table = region.build(overview, request.args, today) if overview is not None else None
     return render_template(
@@ -83,13 +84,20 @@ def niko():
         if upload_steps
         else None,
         step_states=step_states,
+        phase=phase,
+        closed_steps=round.closed_steps(content, guide, wall),
+        study_opens=content.opens,
+        study_ends=content.ends,
+        first_step=guide.steps[0],
         returned=_returned(account, guide),
         overview=overview,
         agenda=now,
         feed=feed,
         region=table,
         links=_links(listed, table),
-        sample_state=None if account.is_coordinator else sample.school_state(account),
+        sample_state=None
+        if account.is_coordinator or phase == round.BEFORE
+        else sample.school_state(account),
         codes_count=None if account.is_coordinator else codes.count_of(account.login),
     )
 

@@ -220,8 +220,9 @@ def test_closing_days_are_read():
     assert not material.open_to("school", "77", dt.date(2027, 3, 19))
     shipped = load_content(SHIPPED).guide("school").step("upload-form")
     assert shipped.uploads_until == dt.date(2027, 3, 26)
-    assert shipped.accepts_uploads(dt.datetime(2027, 3, 26, 23, 59, 30))
-    assert not shipped.accepts_uploads(dt.datetime(2027, 3, 27, 0, 0))
+    assert shipped.uploads_until_time == dt.time(18, 0)  # the shipped form closes at 18:00
+    assert shipped.accepts_uploads(dt.datetime(2027, 3, 26, 18, 0, 30))
+    assert not shipped.accepts_uploads(dt.datetime(2027, 3, 26, 18, 1))
     assert load_content(SHIPPED).guide("school").step("get-materials").uploads_until is None
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import textwrap
 
 import pytest
 
 from fisoko.files.yaml_source import Invalid
+from fisoko.niko.content import round
 from fisoko.niko.content.model import load_content
 from fisoko.niko.content.support import load_support, parse_support
 from fisoko.niko.exchange import upload_store, uploads
@@ -77,9 +79,31 @@ def _explained(message: str) -> bool:
     return any(message.startswith(e.message.split("…")[0].strip()) for e in errors)
 
 
-def test_every_upload_error_the_app_gives_is_explained():
-    step = load_content(BASE_DIR / "content" / "niko.yaml").guide("school").step("upload-form")
-    messages = [uploads.closed_message(step), upload_store.too_large_message(20 * 1024 * 1024)]
+def _round_refusals(content) -> list[str]:
+    """The refusals of an upload while the study or the step is not open (round.py)."""
+    later = content.guide("school").step("send-remarks")
+    walls = (
+        (dt.datetime(2026, 11, 19, 12, 0), None),
+        (dt.datetime(2027, 10, 1, 12, 0), None),
+        (dt.datetime(2027, 3, 15, 12, 0), later),
+    )
+    found = []
+    for wall, step in walls:
+        with pytest.raises(Refused) as refused:
+            if step is None:
+                round.check_study_open(content, wall)
+            else:
+                round.check_marks(content, step, wall)
+        found.append(refused.value.message)
+    return found
+
+
+def test_every_upload_error_the_app_gives_is_explained(app):
+    content = load_content(BASE_DIR / "content" / "niko.yaml")
+    step = content.guide("school").step("upload-form")
+    with app.app_context():
+        messages = [uploads.closed_message(step), upload_store.too_large_message(20 * 1024**2)]
+    messages += _round_refusals(content)
     for name in ("a.exe", "", "a\x01.pdf", "x" * 1001 + ".pdf"):
         with pytest.raises(Refused) as refused:
             upload_store.clean_name(name)

@@ -544,7 +544,7 @@ def test_uploads_for_a_step_close_after_its_uploads_until_day(login_as, app, tod
     offered = '<option value="upload-form"' in page
     if accepted:
         assert response.status_code == 302 and len(records(app)) == 1
-        assert offered and "(приём до 26.03.2027)" in page
+        assert offered and "(приём до 26.03.2027 18:00 (МСК))" in page
     else:
         assert response.status_code == 400
         text = response.get_data(as_text=True)
@@ -552,6 +552,8 @@ def test_uploads_for_a_step_close_after_its_uploads_until_day(login_as, app, tod
         assert records(app) == [] and files_in(app) == []
         # Steps without uploads_until close at their deadline: no late form under step 3.
         assert not offered and '<option value="get-materials"' not in page
+        assert "Приём файлов по шагу 5 закончился 26.03.2027 18:00 (МСК)" in page
+        assert "Приём файлов по шагу 3 закончился 15.03.2027" in page
 
 
 def test_uploads_made_before_the_closing_stay_downloadable(login_as, app):
