@@ -98,7 +98,9 @@ def niko():
         sample_state=None
         if account.is_coordinator or phase == round.BEFORE
         else sample.school_state(account),
-        codes_count=None if account.is_coordinator else codes.count_of(account.login),
+        codes_count=None
+        if account.is_coordinator or phase == round.BEFORE
+        else codes.count_of(account.login),
     )
 
 

@@ -254,3 +254,22 @@ def test_closing_day_mistakes_are_reported_with_lines():
         f"niko.yaml:{line}: uploads_until: нужна дата вида ГГГГ-ММ-ДД или дата и время вида "
         "ГГГГ-ММ-ДД ЧЧ:ММ, например 2027-03-26 18:00"
     ]
+
+
+def test_collects_names_a_school_step_from_a_coordinators_step():
+    shipped = load_content(SHIPPED)
+    assert shipped.guide("coordinator").step("region-report").collects == "upload-form"
+    text = SHIPPED.read_text(encoding="utf-8")
+    wrong = text.replace("collects: upload-form", "collects: prepare-study")
+    with pytest.raises(Invalid) as caught:
+        parse_content(wrong.encode(), "niko.yaml")
+    line = text[: text.index("collects: upload-form")].count("\n") + 1
+    assert str(caught.value.problems[0]).startswith(
+        f"niko.yaml:{line}: collects «prepare-study»: это не id шага школы (допустимы: school-"
+    )
+    on_school = text.replace(
+        "      - id: send-remarks\n", "      - id: send-remarks\n        collects: upload-form\n"
+    )
+    with pytest.raises(Invalid) as caught:
+        parse_content(on_school.encode(), "niko.yaml")
+    assert "collects: ключ только для шагов координатора (шаг «send-remarks»)" in str(caught.value)
