@@ -54,7 +54,9 @@ def home():
         sample_state=None
         if account.is_coordinator or phase == round.BEFORE
         else sample.school_state(account),
-        region_sample=sample.kept_region(account.region) if account.is_coordinator else None,
+        region_sample=sample.kept_region(account.region)
+        if account.is_coordinator and phase != round.BEFORE
+        else None,
         sample_deadline=sample.deadline(),
     )
 

@@ -12,8 +12,8 @@ from fisoko.settings import MIB
 
 
 def ru_date(value: dt.date) -> str:
-    """A date as ДД.ММ.ГГГГ, the way Russian documents write it."""
-    return value.strftime("%d.%m.%Y")
+    """A date as ДД.ММ.ГГГГ, the way Russian documents write it (not strftime: it is slower)."""
+    return f"{value.day:02d}.{value.month:02d}.{value.year}"
 
 
 def plural(number: int, one: str, few: str, many: str) -> str:

@@ -82,7 +82,7 @@ def zone_label(at: dt.datetime | None = None) -> str:
 
 def deadline_text(day: dt.date, at: dt.time | None) -> str:
     """A deadline as pages show it: «26.03.2027 18:00 (МСК)», or the day alone without a time."""
+    text = f"{day.day:02d}.{day.month:02d}.{day.year}"
     if at is None:
-        return day.strftime("%d.%m.%Y")
-    moment = dt.datetime.combine(day, at)
-    return f"{moment.strftime('%d.%m.%Y %H:%M')} ({zone_label(moment)})"
+        return text
+    return f"{text} {at.hour:02d}:{at.minute:02d} ({zone_label(dt.datetime.combine(day, at))})"

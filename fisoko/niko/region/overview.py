@@ -48,11 +48,13 @@ class Overview:
     sample: RegionSample = RegionSample()
 
 
-def overview(region: str) -> Overview:
-    """The region's table: every school of the accounts file, with marks, uploads, activity."""
+def overview(region: str, done: dict[str, dict[str, progress.Proof]] | None = None) -> Overview:
+    """The region's table: every school of the accounts file, with marks, uploads, activity;
+    `done` is progress.region_done() when the caller already has it."""
     db = get_db()
     steps = current_content().guide(SCHOOL).steps
-    done = progress.region_done(db, region)
+    if done is None:
+        done = progress.region_done(db, region)
     activity = dict(db.execute("SELECT login, at FROM activity WHERE region = ?", (region,)))
     uploads = upload_store.counts_by_owner(db, region)
     codes = participant_codes.counts_by_school(db, region)

@@ -28,8 +28,9 @@ def _agenda(
 ) -> tuple[agenda.Agenda, tuple[progress.StepState, ...], overview.Overview | None]:
     """What the account must do now, with its own steps' states and a coordinator's region."""
     if account.is_coordinator:
-        table = overview.overview(account.region)
-        states = progress.coordinator_states(account)
+        done = progress.region_done(get_db(), account.region)
+        table = overview.overview(account.region, done)
+        states = progress.coordinator_states(account, done)
         return agenda.for_coordinator(states, table, wall, phase), tuple(states), table
     states = progress.school_states(account)
     return agenda.for_steps(states, wall, phase), tuple(states), None
