@@ -74,7 +74,7 @@ def test_the_coordinator_replaces_a_school_and_confirms(page):
     page.wait_for_url("**/cabinet")
     page.goto("/cabinet/niko")
     bars = page.locator(".glance__text").all_inner_texts()
-    assert len(bars) == 5 and all(re.search(r"из 1\.", b) for b in bars)
+    assert len(bars) == 6 and all(re.search(r"из 1\.", b) for b in bars)  # the six school steps
     page.get_by_label("Причина замены: edu780001").fill("В школе нет 10 классов")
     page.get_by_role("button", name="На замену: edu780001").click()
     page.wait_for_url("**/cabinet/niko")
