@@ -169,3 +169,24 @@ def test_a_rehearsal_leaves_no_trace_in_the_real_database(app, login_as, auth):
     app.config["TODAY"] = None
     page = school.get("/cabinet/niko").get_data(as_text=True)
     assert "Снять отметку: Проведите исследование" not in page
+
+
+def test_the_shipped_round_keeps_a_step_of_each_role_open_on_every_day():
+    """Whatever day of the demo round a rehearsal picks, each role can mark a step and upload."""
+    from fisoko.settings import BASE_DIR
+
+    shipped = parse_content((BASE_DIR / "content" / "niko.yaml").read_bytes(), "niko.yaml")
+    assert (shipped.opens, shipped.ends) == (dt.date(2026, 11, 20), dt.date(2027, 10, 1))
+    day = shipped.opens
+    while day < shipped.ends:
+        for at in (dt.time(0, 0), dt.time(18, 1), dt.time(23, 59)):
+            wall = dt.datetime.combine(day, at)
+            for role in ("school", "coordinator"):
+                steps = shipped.guide(role).steps
+                assert any(round.takes_files(shipped, s, wall) for s in steps), (role, wall)
+        day += dt.timedelta(days=1)
+    before = dt.datetime.combine(shipped.opens, dt.time()) - dt.timedelta(minutes=1)
+    after = dt.datetime.combine(shipped.ends, dt.time())
+    for role in ("school", "coordinator"):
+        for wall in (before, after):
+            assert not any(round.takes_marks(shipped, s, wall) for s in shipped.guide(role).steps)

@@ -91,6 +91,9 @@ def test_a_coordinator_before_the_study_opens(app, login_as, day, before):
     page = tab(coordinator)
     assert ("Исследование начнётся 20.11.2026" in page) is before
     assert ("Подтвердить выборку региона</button>" in page) is not before
+    home = coordinator.get("/cabinet").get_data(as_text=True)
+    assert ("Исследование начнётся 20.11.2026" in home) is before
+    assert ("Выборка региона 77 не подтверждена" in home) is not before
     token = csrf_token(coordinator, "/cabinet")
     replaced = coordinator.post(
         "/cabinet/niko/sample/edu770001",
