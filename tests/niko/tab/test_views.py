@@ -91,6 +91,8 @@ def test_a_coordinator_before_the_study_opens(app, login_as, day, before):
     page = tab(coordinator)
     assert ("Исследование начнётся 20.11.2026" in page) is before
     assert ("Подтвердить выборку региона</button>" in page) is not before
+    assert ("можно будет с 20.11.2026" in page) is before
+    assert "Срок подтверждения выборки прошёл" not in page
     home = coordinator.get("/cabinet").get_data(as_text=True)
     assert ("Исследование начнётся 20.11.2026" in home) is before
     assert ("Выборка региона 77 не подтверждена" in home) is not before
