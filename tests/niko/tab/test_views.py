@@ -219,3 +219,15 @@ def test_deadlines_with_a_time_show_it_with_the_zone(app, login_as):
     assert "Срок: до 26.03.2027 18:00 (МСК)" in page
     assert "до 26.03.2027 18:00 (МСК)</td>" in page
     assert "Срок: до 12.02.2027" in page
+
+
+def test_in_another_zone_deadlines_show_its_utc_offset(app, login_as):
+    from dataclasses import replace
+
+    content = app.extensions["fisoko.content"]
+    app.extensions["fisoko.content"] = replace(content, timezone="Asia/Yekaterinburg")
+    on(app, dt.date(2027, 3, 20))
+    page = tab(login_as("edu770001"))
+    assert "Срок: до 26.03.2027 18:00 (UTC+5)" in page
+    assert "до 26.03.2027 18:00 (UTC+5)</td>" in page
+    assert "18:00 (МСК)</td>" not in page  # (the publication's own text still says МСК)
