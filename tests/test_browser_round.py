@@ -1,8 +1,8 @@
 """In headless Chromium: the НИКО tab of both roles through the round, one rehearsal date each.
 
 Each date gets its own `python app.py` with `FISOKO_TODAY` on a fresh instance folder, so the
-tests do not depend on each other. Screenshots of the tab's first screen (1366×768) are saved as
-artifacts/screenshots/round-<role>-<date>.png.
+tests do not depend on each other. Screenshots of one screen of the tab (1366×768: its top, or
+the part a test is about) are saved as artifacts/screenshots/round-<role>-<date>.png.
 """
 
 from __future__ import annotations
@@ -53,8 +53,9 @@ def rehearsal(work: Path, today: str) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def tab_of(browser, url: str, login: str, today: str):
-    """A page logged in as `login` on the НИКО tab; its first screen is kept as a screenshot."""
+def tab_of(browser, url: str, login: str, today: str, anchor: str = ""):
+    """A page logged in as `login` on the НИКО tab; its first screen (or the screen at `anchor`)
+    is kept as a screenshot."""
     context = browser.new_context(base_url=url, viewport=SCREEN, locale="ru-RU")
     context.set_default_timeout(5000)
     page = context.new_page()
@@ -65,7 +66,7 @@ def tab_of(browser, url: str, login: str, today: str):
         page.goto("/cabinet/niko")
         yield page
         SHOTS.mkdir(parents=True, exist_ok=True)
-        page.goto("/cabinet/niko")
+        page.goto(f"/cabinet/niko#{anchor}" if anchor else "/cabinet/niko")
         page.screenshot(path=str(SHOTS / f"round-{ROLES[login]}-{today}.png"))
         assert page.problems.seen == []
     finally:
@@ -92,7 +93,7 @@ def test_before_the_study_opens(browser, tmp_path):
 
 def test_the_sample_confirmed_does_the_coordinators_first_step(browser, tmp_path):
     with rehearsal(tmp_path, "2026-11-25") as url:
-        with tab_of(browser, url, "niko__77", "2026-11-25") as page:
+        with tab_of(browser, url, "niko__77", "2026-11-25", "progress") as page:
             assert "Подтвердите выборку школ региона" in now_text(page)
             page.get_by_role("button", name="Подтвердить выборку региона").click()
             page.wait_for_url("**/cabinet/niko")
@@ -108,7 +109,7 @@ def test_the_sample_confirmed_does_the_coordinators_first_step(browser, tmp_path
 
 def test_an_uploaded_form_does_step_5_for_the_school_and_its_coordinator(browser, tmp_path):
     with rehearsal(tmp_path, "2027-03-17") as url:
-        with tab_of(browser, url, "edu770001", "2027-03-17") as page:
+        with tab_of(browser, url, "edu770001", "2027-03-17", "progress") as page:
             page.select_option("#upload-step", "upload-form")
             page.set_input_files(
                 "#upload-file",
@@ -119,7 +120,7 @@ def test_an_uploaded_form_does_step_5_for_the_school_and_its_coordinator(browser
             row = page.locator("#progress-upload-form").inner_text()
             assert "загружен файл «форма 8А.csv» 17.03.2027" in row
             assert "Приём файлов по шагу 3 закончился 15.03.2027" in page.content()
-        with tab_of(browser, url, "niko__77", "2027-03-17") as page:
+        with tab_of(browser, url, "niko__77", "2027-03-17", "region-progress") as page:
             table = page.locator("#region-progress tbody tr", has_text="edu770001")
             assert table.locator(".exchange-cell--done").count() == 1
             scroll, client = no_horizontal_scroll(page)
