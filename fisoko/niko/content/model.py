@@ -90,12 +90,12 @@ class Step:
     uploads_until_time: dt.time | None = None
     collects: str | None = None
 
-    @property
+    @functools.cached_property
     def due(self) -> dt.datetime:
         """The deadline's last moment."""
         return end_of(self.deadline, self.deadline_time)
 
-    @property
+    @functools.cached_property
     def files_close(self) -> dt.datetime:
         """The last moment files are taken: `uploads_until`, or without one the deadline."""
         if self.uploads_until is None:

@@ -60,38 +60,39 @@ class StepState:
         return self.proof is not None and self.proof.how != MARKED
 
 
-def _marks(conn: sqlite3.Connection, column: str, value: str) -> dict[str, dict[str, str]]:
-    """{login: {step: when marked}} of the marks that say done, by login or by region."""
-    found: dict[str, dict[str, str]] = {}
-    for login, step, at in conn.execute(
-        f"SELECT login, step, changed_at FROM step_marks WHERE {column} = ? AND done = 1",
-        (value,),
-    ):
-        found.setdefault(login, {})[step] = at
-    return found
+Found = dict[str, dict[str, str]]  # {login: {step: when marked}}
+Files = dict[str, dict[str, Proof]]  # {school: {step: the proof of its file}}
 
 
-def _files_in(conn: sqlite3.Connection, column: str, value: str) -> dict[str, dict[str, Proof]]:
-    """{school: {step: proof}}: each school's newest upload per step that is not returned."""
-    found: dict[str, dict[str, Proof]] = {}
-    for owner, step, name, at in conn.execute(
-        "SELECT uploads.owner, uploads.step, uploads.name, uploads.uploaded_at FROM uploads"
-        " LEFT JOIN upload_reviews AS r ON r.upload_id = uploads.id"
-        f" WHERE uploads.{column} = ? AND uploads.role = '{SCHOOL}' AND {NEWEST}"
+def _read(conn: sqlite3.Connection, by_region: bool, value: str) -> tuple[Found, Files]:
+    """The marks that say done and each school's newest upload per step that is not returned
+    (reviews.py), of one login or of a whole region, in one query."""
+    marks_where = "region = ?" if by_region else "login = ?"
+    files_where = "uploads.region = ?" if by_region else "uploads.owner = ?"
+    marks: Found = {}
+    files: Files = {}
+    for kind, login, step, name, at in conn.execute(
+        f"SELECT 'm', login, step, '', changed_at FROM step_marks WHERE {marks_where} AND done = 1"
+        " UNION ALL SELECT 'f', uploads.owner, uploads.step, uploads.name, uploads.uploaded_at"
+        " FROM uploads LEFT JOIN upload_reviews AS r ON r.upload_id = uploads.id"
+        f" WHERE {files_where} AND uploads.role = '{SCHOOL}' AND {NEWEST}"
         " AND (r.status IS NULL OR r.status != ?)",
-        (value, RETURNED),
+        (value, value, RETURNED),
     ):
-        found.setdefault(owner, {})[step] = Proof(UPLOADED, at, name)
-    return found
+        if kind == "m":
+            marks.setdefault(login, {})[step] = at
+        else:
+            files.setdefault(login, {})[step] = Proof(UPLOADED, at, name)
+    return marks, files
 
 
 def _merged(work: dict[str, Proof], marks: dict[str, str]) -> dict[str, Proof]:
     return {**{step: Proof(MARKED, at) for step, at in marks.items()}, **work}
 
 
-def region_done(conn: sqlite3.Connection, region: str) -> dict[str, dict[str, Proof]]:
+def region_done(conn: sqlite3.Connection, region: str) -> Files:
     """{school login: {step id: proof}} for every school of the region with a done step."""
-    marks, files = _marks(conn, "region", region), _files_in(conn, "region", region)
+    marks, files = _read(conn, True, region)
     schools = marks.keys() | files.keys()
     return {login: _merged(files.get(login, {}), marks.get(login, {})) for login in schools}
 
@@ -118,10 +119,11 @@ def _states(
 
 def school_states(account: Account) -> list[StepState]:
     """A school's own steps."""
-    content, conn = current_content(), get_db()
-    marks = _marks(conn, "login", account.login).get(account.login, {})
-    files = _files_in(conn, "owner", account.login).get(account.login, {})
-    return _states(content, content.guide(SCHOOL).steps, _merged(files, marks), marks)
+    content = current_content()
+    found, files = _read(get_db(), False, account.login)
+    marks = found.get(account.login, {})
+    proofs = _merged(files.get(account.login, {}), marks)
+    return _states(content, content.guide(SCHOOL).steps, proofs, marks)
 
 
 def collected(step: Step, done: dict[str, dict[str, Proof]], schools: tuple[Account, ...]):
@@ -140,7 +142,7 @@ def coordinator_states(
 ) -> list[StepState]:
     """The coordinator's own steps; `done` is region_done() when the caller already has it."""
     content, conn = current_content(), get_db()
-    marks = _marks(conn, "login", account.login).get(account.login, {})
+    marks = _read(conn, False, account.login)[0].get(account.login, {})
     steps = content.guide(COORDINATOR).steps
     work: dict[str, Proof] = {}
     region_sample = sample.kept_region(account.region)
