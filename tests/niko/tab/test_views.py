@@ -54,7 +54,8 @@ SCHOOL_STEP, COORDINATOR_STEP = "school-questionnaire", "confirm-sample"
 
 
 @pytest.mark.parametrize(
-    "day, before", [(dt.date(2026, 11, 19), True), (dt.date(2026, 11, 20), False)]
+    "day, before",
+    [(dt.date(2026, 11, 19), True), (dt.date(2026, 11, 20), False), (dt.date(2026, 11, 21), False)],
 )
 def test_a_school_before_the_study_opens(app, login_as, day, before):
     on(app, day)
@@ -83,7 +84,8 @@ def test_a_school_before_the_study_opens(app, login_as, day, before):
 
 
 @pytest.mark.parametrize(
-    "day, before", [(dt.date(2026, 11, 19), True), (dt.date(2026, 11, 21), False)]
+    "day, before",
+    [(dt.date(2026, 11, 19), True), (dt.date(2026, 11, 20), False), (dt.date(2026, 11, 21), False)],
 )
 def test_a_coordinator_before_the_study_opens(app, login_as, day, before):
     on(app, day)
