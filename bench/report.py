@@ -194,7 +194,7 @@ def markdown(r: dict) -> str:
 def storm_targets(s: dict) -> dict[str, dict]:
     """Issue 11's targets for the largest storm of a run."""
     idle = s["idle_cabinet"]["p99_ms"]
-    big = max(s["storms"], key=lambda row: row["clients"])
+    big = max((row for row in s["storms"] if not row.get("spread")), key=lambda row: row["clients"])
     cab = big["cabinet"]["p99_ms"]
     login_p99 = big["login_p99_ms"]
     return {
@@ -339,7 +339,7 @@ def _storm_rows(s: dict) -> list[list[str]]:
     for row in s["storms"]:
         rows.append(
             [
-                str(row["clients"]),
+                f"{row['clients']}{' spread' if row.get('spread') else ''}",
                 f"{row['served_per_s']:.2f}",
                 f"{row['raw_checkpw_per_s']:.2f}",
                 f"{row['ratio_to_raw']:.2f}",
@@ -391,7 +391,7 @@ def storm_markdown(s: dict) -> str:
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in _storm_rows(s):
-        label = "без нагрузки" if row[0] == "idle" else row[0]
+        label = {"idle": "без нагрузки"}.get(row[0], row[0].replace(" spread", ", свои адреса"))
         out.append("| " + " | ".join([label, *(x.replace(".", ",") for x in row[1:])]) + " |")
     if s.get("floods"):
         out += ["", flood_markdown(s["floods"])]
