@@ -3,7 +3,8 @@
 Each scenario runs bench/floods.py's parts as separate processes (and bench/storm.py's `/cabinet`
 probe beside them), all on loopback:
 - `wrong`: wrong passwords from 20 addresses (2 threads each, never waiting); 3 s in, 4 real users
-  on 4 other addresses arrive 3 s apart, each with its own account, and log in waiting as told.
+  on 4 other addresses arrive 3 s apart, each with its own account, and log in waiting as told
+  (with --quick: 2 users, 1 s apart, and 4 schools after a 2 s flood).
 - `own`: a school that knows its password logs in over and over from 3 addresses (4 threads
   each, keeping its device cookie); the same 4 real users' part.
 - `after`: the wrong-password flood for 10 s; 2 s after it has ended, 16 schools on 16 addresses
@@ -19,6 +20,7 @@ import json
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,13 +29,25 @@ OWN_ADDRESSES = [f"127.0.0.{n}" for n in range(30, 33)]
 OWN_SCHOOL = "edu779001"
 USERS = 4
 SCHOOLS_AFTER = 16
-LEAD_SECONDS = 3.0  # the flood fills the queue before the first real user comes
-USER_GAP = 3.0
 USER_LIMIT = 30.0  # a real user gives up after this: the target is 20
-AFTER_FLOOD_SECONDS = 10.0
 PAUSE = 2.0  # between the end of a flood and the 16 schools
-SETTLE = 4.0  # between scenarios: the queue drains
 TARGET_IN, TARGET_TOLD = 20.0, 30
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The scenarios' sizes and times; `QUICK` only shows that everything works."""
+
+    users: int = USERS
+    schools_after: int = SCHOOLS_AFTER
+    lead: float = 3.0  # the flood fills the queue before the first real user comes
+    gap: float = 3.0  # between the real users' arrivals
+    after_flood: float = 10.0  # the flood before the 16 schools
+    settle: float = 4.0  # between scenarios: the queue drains
+
+
+FULL = Plan()
+QUICK = Plan(users=2, schools_after=4, lead=1.0, gap=1.0, after_flood=2.0, settle=1.0)
 
 
 def accounts() -> list[str]:
@@ -105,45 +119,48 @@ def _row(name: str, flood: dict, users: dict, cabinet: dict | None) -> dict:
     return row
 
 
-def during(port: int, mode: str, password: str, cookie: str, first_user: int) -> dict:
+def _probe(port: int, cookie: str, seconds: float) -> Part | None:
+    return Part("storm.py", "probe", str(port), cookie, str(seconds)) if cookie else None
+
+
+def during(port: int, mode: str, password: str, cookie: str, first: int, plan: Plan) -> dict:
     """A flood (`wrong` or `own`) with the real users arriving while it goes on."""
-    logins = accounts()[first_user : first_user + USERS]
+    logins = accounts()[first : first + plan.users]
     people = [
-        [login, password, f"127.0.0.{200 + first_user + i}", i * USER_GAP]
+        [login, password, f"127.0.0.{200 + first + i}", i * plan.gap]
         for i, login in enumerate(logins)
     ]
-    span = LEAD_SECONDS + (USERS - 1) * USER_GAP + USER_LIMIT + 10
-    prober = (
-        Part("storm.py", "probe", str(port), cookie, str(LEAD_SECONDS + 15)) if cookie else None
-    )
+    span = plan.lead + (plan.users - 1) * plan.gap + USER_LIMIT + 10
+    prober = _probe(port, cookie, plan.lead + 15)
     flooder = _flood(port, mode, password, span)
-    time.sleep(LEAD_SECONDS)
+    time.sleep(plan.lead)
     users = _users(port, people).wait_json()
     flood = flooder.stop_json()
     cabinet = prober.wait_json() if prober else None
-    time.sleep(SETTLE)
+    time.sleep(plan.settle)
     return _row(mode, flood, users, cabinet)
 
 
-def after(port: int, password: str, cookie: str) -> dict:
+def after(port: int, password: str, cookie: str, plan: Plan) -> dict:
     """16 schools at once, 2 s after a wrong-password flood from 20 addresses has ended."""
-    logins = accounts()[2 * USERS : 2 * USERS + SCHOOLS_AFTER]
+    logins = accounts()[2 * USERS : 2 * USERS + plan.schools_after]
     people = [[login, password, f"127.0.1.{i + 1}", 0] for i, login in enumerate(logins)]
-    flooder = _flood(port, "wrong", password, AFTER_FLOOD_SECONDS)
-    flood = flooder.wait_json()
+    flood = _flood(port, "wrong", password, plan.after_flood).wait_json()
     time.sleep(PAUSE)
-    prober = Part("storm.py", "probe", str(port), cookie, "15") if cookie else None
+    prober = _probe(port, cookie, 15)
     users = _users(port, people).wait_json()
     cabinet = prober.wait_json() if prober else None
-    time.sleep(SETTLE)
+    time.sleep(plan.settle)
     return _row("after", flood, users, cabinet)
 
 
-def all_floods(port: int, password: str, cookie: str = "", with_after: bool = True) -> list[dict]:
+def all_floods(
+    port: int, password: str, cookie: str = "", with_after: bool = True, plan: Plan = FULL
+) -> list[dict]:
     rows = [
-        during(port, "wrong", password, cookie, 0),
-        during(port, "own", password, cookie, USERS),
+        during(port, "wrong", password, cookie, 0, plan),
+        during(port, "own", password, cookie, USERS, plan),
     ]
     if with_after:
-        rows.append(after(port, password, cookie))
+        rows.append(after(port, password, cookie, plan))
     return rows

@@ -332,7 +332,12 @@ class Bench:
                 row["raw_checkpw_per_s"] = round((raws[-2] + raws[-1]) / 2, 3)
                 row["ratio_to_raw"] = round(row["served_per_s"] / row["raw_checkpw_per_s"], 3)
                 rows.append(row)
-            floods = [] if args.no_floods else attacks.all_floods(port, SCHOOL_PASSWORD, cookie)
+            plan = attacks.QUICK if args.quick else attacks.FULL
+            floods = (
+                []
+                if args.no_floods
+                else attacks.all_floods(port, SCHOOL_PASSWORD, cookie, plan=plan)
+            )
         return {
             "cost": args.cost,
             "lanes": lanes,
@@ -364,7 +369,8 @@ class Bench:
             env = self.app_env(accounts, **FLOOD_THROTTLE)
             with servers.serve("lane", self.workdir, [], env, variant) as port:
                 before = _loadavg()
-                floods = attacks.all_floods(port, SCHOOL_PASSWORD, with_after=False)
+                plan = attacks.QUICK if self.args.quick else attacks.FULL
+                floods = attacks.all_floods(port, SCHOOL_PASSWORD, with_after=False, plan=plan)
                 rows.append(
                     {
                         "order": order,
