@@ -301,13 +301,18 @@ def flood_markdown(floods: list[dict]) -> str:
     return "\n".join(out)
 
 
+def _half_life(variant: dict) -> str:
+    """FIFO does not look at the usage counts, so their halving period means nothing there."""
+    return "-" if variant["order"] == "fifo" else f"{variant['half_life']:g}"
+
+
 def compare_table(c: dict) -> str:
     """The floods against each login queue variant, in the order they ran."""
     rows = []
     for v in c["variants"]:
         load = "/".join(f"{x[0]:.1f}" for x in v["loadavg"] if x)
         for cells in _flood_rows(v["floods"]):
-            rows.append([v["order"], f"{v['half_life']:g}", load, *cells[:-1]])
+            rows.append([v["order"], _half_life(v), load, *cells[:-1]])
     header = ["queue", "half-life s", "load 1 min", *FLOOD_HEADER[:-1]]
     return "\n".join([f"Login queue variants, bcrypt cost {c['cost']}:", "", *_grid(header, rows)])
 
@@ -323,7 +328,7 @@ def compare_markdown(c: dict) -> str:
         load = " / ".join(_ru(x[0], 1) for x in v["loadavg"] if x)
         for row, cells in zip(v["floods"], _flood_rows(v["floods"]), strict=True):
             out.append(
-                f"| {names[v['order']]} | {v['half_life']:g} | {load} | "
+                f"| {names[v['order']]} | {_half_life(v)} | {load} | "
                 f"{FLOOD_NAMES_RU[row['name']]} | "
                 + " | ".join(x.replace(".", ",") for x in cells[2:7])
                 + " |"
