@@ -586,7 +586,7 @@ def test_no_open_step_means_no_upload_form(login_as, app):
     on(app, dt.date(2027, 1, 2))
     page = login_as("edu770001").get("/cabinet/niko").get_data(as_text=True)
     assert "Приём файлов по всем вашим шагам закончился" in page
-    assert 'action="/cabinet/niko/uploads"' not in page
+    assert 'action="/cabinet/niko/uploads' not in page
 
 
 def test_an_antivirus_holding_the_fresh_file_is_waited_out(login_as, app, monkeypatch):
