@@ -13,21 +13,13 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from fisoko.niko.content.forms import FormSpec
 
 MAX_ROWS = 10_000
 MAX_UNPACKED = 64 * 1024 * 1024
 CHECKED_SUFFIXES = (".csv", ".xlsx")
-
-
-@dataclass(frozen=True)
-class FormSpec:
-    """A results form as the content describes it: its columns in order, which one holds the
-    participant code, and the maximum score of each score column (scores run from 0)."""
-
-    columns: tuple[str, ...]
-    code_column: str
-    maxima: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
