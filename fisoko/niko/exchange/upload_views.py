@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
 
 from flask import Blueprint, Flask, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
@@ -12,7 +15,7 @@ from fisoko.db import connect, database_path, get_db
 from fisoko.files import disk_full
 from fisoko.niko.content import clock
 from fisoko.niko.content.model import Step, current_content
-from fisoko.niko.exchange import marks, upload_store
+from fisoko.niko.exchange import codes, marks, results_form, upload_store
 from fisoko.niko.exchange.upload_refusal import FILE, STEP, UploadRefusal, UploadRefused
 from fisoko.niko.exchange.upload_store import Upload
 from fisoko.niko.exchange.uploads import account_quota, closed_message, folder, limit, may_see
@@ -23,6 +26,7 @@ from fisoko.web.security import UPLOAD_PATH
 bp = Blueprint("uploads", __name__)
 bp.after_request(no_store)
 log = logging.getLogger("fisoko")
+SHOWN_PROBLEMS = 500  # a results form's problems listed on the page; the count names them all
 
 
 def _visible_or_404(upload_id: str) -> Upload:
@@ -42,9 +46,36 @@ def _open_step(account, chosen: str) -> Step:
     return step
 
 
-def _in_place(status: int, message: str, chosen: str, field: str = FILE) -> UploadRefused:
+def _in_place(
+    status: int, message: str, chosen: str, field: str = FILE, problems: tuple[str, ...] = ()
+) -> UploadRefused:
     """The refusal the tab answers with: its status, the message beside the form, the step kept."""
-    return UploadRefused(UploadRefusal(status, message, chosen, field))
+    return UploadRefused(UploadRefusal(status, message, chosen, field, problems))
+
+
+def _form_check(account, step: Step, name: str) -> Callable[[Path], int] | None:
+    """The results form check of a CSV or XLSX sent to a step that takes one; else None."""
+    spec = current_content().form_of(step)
+    if spec is None or not results_form.is_checked(name):
+        return None
+    issued = {code.code for code in codes.of_school(get_db(), account.login)}
+    return partial(results_form.check_file, filename=name, spec=spec, issued=issued)
+
+
+def _form_refused(refused: results_form.FormRefused, chosen: str) -> UploadRefused:
+    """A results form with problems: how many, and each by row and column (the first ones)."""
+    problems = [str(problem) for problem in refused.problems]
+    shown = problems[:SHOWN_PROBLEMS]
+    if len(problems) > SHOWN_PROBLEMS:
+        shown.append(
+            f"…и ещё {len(problems) - SHOWN_PROBLEMS} (исправьте показанные и проверьте остальные)."
+        )
+    count = len(problems)
+    message = (
+        f"Форма сбора результатов не принята, замечаний: {count}. Исправьте файл и загрузите "
+        "его снова. Файл не сохранён."
+    )
+    return _in_place(400, message, chosen, FILE, tuple(shown))
 
 
 @bp.route(UPLOAD_PATH, methods=["POST"])
@@ -72,9 +103,12 @@ def upload():
             limit=limit(),
             now=clock.now_utc(),
             quota=account_quota(),
+            check=_form_check(account, step, name),
         )
     except Refused as refused:
         raise _in_place(refused.status, refused.message, chosen) from None
+    except results_form.FormRefused as refused:
+        raise _form_refused(refused, chosen) from None
     except (OSError, sqlite3.Error) as error:
         if disk_full.is_disk_full(error):
             disk_full.noticed(error)
@@ -84,7 +118,8 @@ def upload():
         raise _in_place(500, message, chosen) from None
     marks.touch(account)
     log.info("uploads: %s stored %s (%d bytes)", account.login, saved.id, saved.size)
-    flash(f"Файл «{saved.name}» загружен.", "info")
+    counted = "" if saved.participants is None else f" Участников в форме: {saved.participants}."
+    flash(f"Файл «{saved.name}» загружен.{counted}", "info")
     return redirect(url_for("cabinet.niko"))
 
 
