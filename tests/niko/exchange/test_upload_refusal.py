@@ -77,6 +77,7 @@ def test_a_refused_file_gets_the_tab_with_why_and_the_step_kept(
     response = send(school, name=name, data=data, step=CHOSEN)
     page = response.get_data(as_text=True)
     assert response.status_code == status
+    assert response.headers["Cache-Control"] == "no-store"
     assert_the_tab(page)
     assert words in alert_of(page)
     assert selected_step(page) == CHOSEN
@@ -165,6 +166,7 @@ def test_a_body_over_the_apps_limit_gets_the_tab_with_413(login_as, app):
     response = school.post("/cabinet/niko/uploads", **body)
     page = response.get_data(as_text=True)
     assert response.status_code == 413
+    assert response.headers["Cache-Control"] == "no-store"
     assert_the_tab(page)
     assert "не больше 1 МБ" in alert_of(page)
     assert selected_step(page) == "get-materials"
