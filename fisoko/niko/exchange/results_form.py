@@ -40,7 +40,9 @@ class Problem:
         if self.column is not None:
             where.append(f"столбец {self.column}")
         place = ", ".join(where)
-        return f"{place[:1].upper()}{place[1:]}: {self.message}" if place else self.message
+        if not place:  # a sentence on its own, as a list item shows it
+            return f"{self.message[:1].upper()}{self.message[1:]}"
+        return f"{place[:1].upper()}{place[1:]}: {self.message}"
 
 
 class FormRefused(ValueError):

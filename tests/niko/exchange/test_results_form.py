@@ -67,7 +67,7 @@ def test_a_windows_1251_csv_with_commas_is_read():
 
 def test_the_shipped_empty_template_is_refused():
     problems = refused(TEMPLATE.read_bytes())
-    assert problems == ["это пустой шаблон формы: ни у одного участника нет баллов"]
+    assert problems == ["Это пустой шаблон формы: ни у одного участника нет баллов"]
 
 
 def test_the_template_example_codes_look_like_issued_codes():
@@ -117,7 +117,7 @@ def test_scores_outside_the_range_or_not_numbers_are_listed(pack, name):
 
 def test_a_form_over_the_row_limit_names_the_limit(monkeypatch):
     rows = [list(COLUMNS)] + [[10001, 8, 1, 1, 1, 1, 1, 1, "да"]] * (results_form.MAX_ROWS + 1)
-    assert refused(as_csv(rows)) == ["в форме больше 10 000 строк участников"]
+    assert refused(as_csv(rows)) == ["В форме больше 10 000 строк участников"]
 
 
 def test_exactly_the_row_limit_is_read_to_the_end():
@@ -132,16 +132,16 @@ def test_exactly_the_row_limit_is_read_to_the_end():
     ids=["text", "truncated", "empty-zip"],
 )
 def test_a_malformed_xlsx_is_refused_in_russian(data):
-    assert refused(data, "f.xlsx") == ["файл не открывается как таблица XLSX"]
+    assert refused(data, "f.xlsx") == ["Файл не открывается как таблица XLSX"]
 
 
 def test_an_xlsx_too_big_unpacked_is_refused_before_parsing(monkeypatch):
     monkeypatch.setattr(results_form, "MAX_UNPACKED", 1000)
-    assert refused(as_xlsx(GOOD), "f.xlsx") == ["таблица XLSX слишком велика в распакованном виде"]
+    assert refused(as_xlsx(GOOD), "f.xlsx") == ["Таблица XLSX слишком велика в распакованном виде"]
 
 
 def test_an_empty_file_is_refused():
-    assert refused(b"") == ["файл пустой: в нём нет даже заголовка формы"]
+    assert refused(b"") == ["Файл пустой: в нём нет даже заголовка формы"]
 
 
 def test_only_csv_and_xlsx_are_checked():
@@ -157,7 +157,7 @@ def test_a_zip_that_is_not_a_workbook_is_refused():
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("hello.txt", "hi")
-    assert refused(out.getvalue(), "f.xlsx") == ["файл не открывается как таблица XLSX"]
+    assert refused(out.getvalue(), "f.xlsx") == ["Файл не открывается как таблица XLSX"]
 
 
 def test_padded_and_plain_scores_give_the_same_answer():
@@ -234,7 +234,7 @@ def test_the_empty_template_is_refused(app, school):
     issue_codes(school)
     message, page = refused_upload(app, school, "шаблон.csv", TEMPLATE.read_bytes())
     assert "Форма сбора результатов не принята" in message and "Файл не сохранён" in message
-    assert "это пустой шаблон формы: ни у одного участника нет баллов" in message
+    assert "Это пустой шаблон формы: ни у одного участника нет баллов" in message
     assert "Строка 2, столбец A: код участника 10001 школа не выдавала" in message
 
 
@@ -270,7 +270,7 @@ def test_a_form_over_10000_rows_is_refused_naming_the_limit(app, school):
     codes = issue_codes(school)
     rows = [list(COLUMNS)] + [[codes[0], 8, 1, 1, 1, 1, 1, 1, "да"]] * (results_form.MAX_ROWS + 1)
     message, _ = refused_upload(app, school, "большая.csv", as_csv(rows))
-    assert "в форме больше 10 000 строк участников" in message
+    assert "В форме больше 10 000 строк участников" in message
 
 
 @pytest.mark.parametrize(
@@ -284,7 +284,7 @@ def test_a_malformed_xlsx_is_refused(app, school, data):
         assert response.status_code == 400 and "Файл пустой" in response.get_data(as_text=True)
         return
     message, _ = refused_upload(app, school, "форма.xlsx", data)
-    assert "файл не открывается как таблица XLSX" in message
+    assert "Файл не открывается как таблица XLSX" in message
 
 
 def test_a_csv_that_is_no_table_is_refused_not_a_500(app, school):
