@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import http.client
 import io
 import os
 import re
+from urllib.parse import urlencode
 
 import pytest
 
 from fisoko.niko.exchange import upload_store
-from tests.helpers import csrf_token
+from tests.helpers import CSRF_RE, PASSWORDS, VALUE_RE, Server, csrf_token
 from tests.niko.exchange.test_uploads import files_in, form, records, send
 
 # On this day three school steps take files: get-materials (the one selected first), run-study
@@ -231,3 +233,67 @@ def test_a_post_without_the_token_is_the_csrf_page(login_as, app):
     assert response.status_code == 400
     assert "обновите страницу" in response.get_data(as_text=True)
     assert_nothing_stored(app)
+
+
+# --- the real server: which 413 is the tab and which is waitress's own page ------------------
+
+
+def _session(port: int) -> tuple[str, str]:
+    """Log edu770001 in over HTTP: the session cookie and a CSRF token of the cabinet."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/login")
+    first = conn.getresponse()
+    cookie = first.headers["Set-Cookie"].split(";")[0]
+    token = VALUE_RE.search(CSRF_RE.search(first.read().decode()).group(0)).group(1)
+    body = urlencode(
+        {"login": "edu770001", "password": PASSWORDS["edu770001"], "csrf_token": token}
+    )
+    headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+    conn.request("POST", "/login", body=body, headers=headers)
+    answer = conn.getresponse()
+    answer.read()
+    assert answer.status == 302
+    (cookie,) = [
+        c.split(";")[0] for c in answer.headers.get_all("Set-Cookie") if "fisoko_session" in c
+    ]
+    conn.request("GET", "/cabinet", headers={"Cookie": cookie})
+    page = conn.getresponse().read().decode()
+    conn.close()
+    return cookie, VALUE_RE.search(CSRF_RE.search(page).group(0)).group(1)
+
+
+def _post_upload(port: int, cookie: str, token: str, size: int) -> tuple[int, str]:
+    body = form(token, CHOSEN, "big.zip", b"z" * size)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Cookie": cookie, "Content-Type": body["content_type"]}
+    conn.request("POST", "/cabinet/niko/uploads", body=body["data"], headers=headers)
+    answer = conn.getresponse()
+    text = answer.read().decode("utf-8", "replace")
+    conn.close()
+    return answer.status, text
+
+
+@pytest.mark.slow
+def test_over_the_real_server_a_file_just_over_is_the_tab_and_a_huge_body_the_servers_page(
+    tmp_path, accounts_file
+):
+    live = Server(
+        tmp_path, accounts_file, env={"FISOKO_MAX_UPLOAD_MB": "1", "FISOKO_TODAY": "2027-03-10"}
+    )
+    try:
+        cookie, token = _session(live.port)
+        status, page = _post_upload(live.port, cookie, token, 1024 * 1024 + 1000)
+        assert status == 413
+        assert_the_tab(page)
+        assert "не больше 1 МБ" in alert_of(page) and selected_step(page) == CHOSEN
+        status, page = _post_upload(live.port, cookie, token, 3 * 1024 * 1024)
+        assert status == 413
+        assert "Слишком большой запрос" in page and 'id="upload-error"' not in page
+    finally:
+        live.stop()
+    stored = [
+        p
+        for p in (tmp_path / "instance").rglob("*")
+        if p.parent.name == "uploads" and not p.name.startswith(".writer-")
+    ]
+    assert stored == []  # no file, no half-written part
