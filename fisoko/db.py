@@ -109,6 +109,9 @@ MIGRATIONS: list[str] = [
         reviewed_at TEXT NOT NULL
     );
     """,
+    """
+    ALTER TABLE uploads ADD COLUMN participants INTEGER;
+    """,
 ]
 
 _local = threading.local()

@@ -390,3 +390,27 @@ def test_folds_open_for_printing_and_close_after(page):
     assert page.evaluate(closed) == 0
     page.evaluate("window.dispatchEvent(new Event('afterprint'))")
     assert page.evaluate(closed) == before
+
+
+def test_a_refused_upload_shows_its_message_in_view_with_the_step_kept(page):
+    """The form posts to …/uploads#upload-error: the answer opens scrolled to the message."""
+    page.set_viewport_size(PHONE)
+    log_in(page, "edu770001")
+    page.goto("/cabinet/niko")
+    offered = page.eval_on_selector_all(
+        "#upload-step option", "options => options.map(o => o.value).filter(Boolean)"
+    )
+    chosen = offered[-1]  # not the step selected first when more than one is offered
+    page.select_option("#upload-step", chosen)
+    page.set_input_files(
+        "#upload-file",
+        files=[{"name": "program.exe", "mimeType": "application/octet-stream", "buffer": b"MZ"}],
+    )
+    page.click(".exchange-upload button[type=submit]")
+    alert = page.locator("#upload-error")
+    assert "Этот тип файла загрузить нельзя" in alert.inner_text()
+    assert alert.get_attribute("role") == "alert"
+    box = alert.bounding_box()
+    assert 0 <= box["y"] < PHONE["height"] / 2, box
+    assert page.input_value("#upload-step") == chosen
+    assert page.locator("#upload-file").get_attribute("aria-invalid") == "true"

@@ -83,7 +83,7 @@ def test_before_the_study_opens(browser, tmp_path):
             now = now_text(page)
             assert "Исследование начнётся 20.11.2026" in now and "Что подготовить заранее" in now
             assert "в выборке" not in page.locator(".tab-panel").inner_text()
-            assert page.locator("form[action='/cabinet/niko/uploads']").count() == 0
+            assert page.locator("form[action^='/cabinet/niko/uploads']").count() == 0
             assert page.locator("form[action^='/cabinet/niko/steps/']").count() == 0
             assert low_contrast(page) == []
         with tab_of(browser, url, "niko__77", "2026-11-10") as page:
@@ -113,12 +113,14 @@ def test_an_uploaded_form_does_step_5_for_the_school_and_its_coordinator(browser
             page.select_option("#upload-step", "upload-form")
             page.set_input_files(
                 "#upload-file",
-                files=[{"name": "форма 8А.csv", "mimeType": "text/csv", "buffer": b"a;b\n"}],
+                files=[
+                    {"name": "форма 8А.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4"}
+                ],
             )
             page.locator("form.exchange-upload button[type=submit]").click()
             page.wait_for_url("**/cabinet/niko")
             row = page.locator("#progress-upload-form").inner_text()
-            assert "загружен файл «форма 8А.csv» 17.03.2027" in row
+            assert "загружен файл «форма 8А.pdf» 17.03.2027" in row
             assert "Приём файлов по шагу 3 закончился 15.03.2027" in page.content()
         with tab_of(browser, url, "niko__77", "2027-03-17", "region-progress") as page:
             table = page.locator("#region-progress tbody tr", has_text="edu770001")
@@ -134,6 +136,6 @@ def test_after_the_study_ends(browser, tmp_path):
                 now = now_text(page)
                 assert "Исследование завершено" in now and "Не выполнены в срок" in now
                 assert page.locator(".now__late").count() == 0  # history, not an alarm
-                assert page.locator("form[action='/cabinet/niko/uploads']").count() == 0
+                assert page.locator("form[action^='/cabinet/niko/uploads']").count() == 0
                 assert page.locator("form[action^='/cabinet/niko/steps/']").count() == 0
                 assert low_contrast(page) == []

@@ -124,7 +124,7 @@ def test_a_schools_niko_tab_leads_with_what_to_do_now(app, login_as):
         page,
         "Что сделать сейчас",
         "Публикации федерального организатора",
-        'action="/cabinet/niko/uploads"',
+        'action="/cabinet/niko/uploads#upload-error"',
         "Отметки о выполнении шагов",
         "<summary>Все шаги с описанием и сроками</summary>",
         '<h3 id="schedule">График проведения</h3>',
@@ -141,7 +141,7 @@ def test_a_coordinators_niko_tab_leads_with_the_region(app, login_as):
         "Что сделать сейчас",
         "Ход работы школ региона 77",
         "Публикации федерального организатора",
-        'action="/cabinet/niko/uploads"',
+        'action="/cabinet/niko/uploads#upload-error"',
         '<h3 id="schedule">График проведения</h3>',
     )
     assert order == sorted(order)

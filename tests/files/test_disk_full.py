@@ -177,4 +177,4 @@ def test_a_really_full_disk(small_disk, accounts_file):
     finally:
         filler.unlink()
     AuthActions(client).login()
-    assert send(client).status_code == 302
+    assert send(client, name="после.pdf", data=b"%PDF-1.4").status_code == 302

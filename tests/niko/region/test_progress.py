@@ -19,13 +19,13 @@ def app_config(app_config):
     return {**app_config, "TODAY": DAY}
 
 
-def send(client, step: str, name: str = "форма.csv") -> None:
+def send(client, step: str, name: str = "форма.pdf") -> None:
     response = client.post(
         "/cabinet/niko/uploads",
         data={
             "csrf_token": csrf_token(client, "/cabinet"),
             "step": step,
-            "file": (io.BytesIO(b"code;score\r\n"), name),
+            "file": (io.BytesIO(b"%PDF-1.4 scan"), name),  # stored unchecked (not CSV/XLSX)
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)
@@ -55,18 +55,18 @@ def upload_ids(page: str) -> list[str]:
 def test_a_schools_upload_does_its_step_and_shows_the_file(login_as):
     school = login_as("edu770001")
     assert "Загрузите заполненную форму" in now_block(tab(school))
-    send(school, "upload-form", "форма 8А.csv")
+    send(school, "upload-form", "форма 8А.pdf")
     page = tab(school)
     row = row_of(page, "upload-form")
     assert 'class="exchange-row--done"' in row
-    assert "загружен файл «форма 8А.csv» 20.03.2027 09:0" in row
+    assert "загружен файл «форма 8А.pdf» 20.03.2027 09:0" in row
     assert 'action="/cabinet/niko/steps/upload-form"' not in row  # nothing to click
     assert "Загрузите заполненную форму" not in now_block(page)
 
 
 def test_a_returned_upload_undoes_the_step_until_a_new_one_is_in(login_as):
     school, coordinator = login_as("edu770001"), login_as("niko__77")
-    send(school, "upload-form", "первая.csv")
+    send(school, "upload-form", "первая.pdf")
     (first,) = upload_ids(tab(school))
     token = csrf_token(coordinator, "/cabinet")
     coordinator.post(
@@ -75,8 +75,8 @@ def test_a_returned_upload_undoes_the_step_until_a_new_one_is_in(login_as):
     )
     row = row_of(tab(school), "upload-form")
     assert "Выполнен</span>" not in row and "Отметить выполненным" in row
-    send(school, "upload-form", "вторая.csv")
-    assert "загружен файл «вторая.csv»" in row_of(tab(school), "upload-form")
+    send(school, "upload-form", "вторая.pdf")
+    assert "загружен файл «вторая.pdf»" in row_of(tab(school), "upload-form")
 
 
 def test_the_region_table_counts_an_uploaded_form_as_done_not_late(app, login_as):

@@ -66,7 +66,7 @@ def test_a_school_before_the_study_opens(app, login_as, day, before):
     assert ("в выборке" in page) is not before
     home = school.get("/cabinet").get_data(as_text=True)
     assert ("в выборке" in home) is not before
-    assert ('action="/cabinet/niko/uploads"' in page) is not before
+    assert ('action="/cabinet/niko/uploads' in page) is not before
     assert bool(steps_marked(page)) is not before
     upload, marked = send(school, SCHOOL_STEP), mark(school, SCHOOL_STEP)
     issue = school.post(
@@ -188,7 +188,7 @@ def test_from_study_ends_the_tab_says_it_is_over_and_takes_nothing(
     client = login_as(login)
     page = tab(client)
     assert ("Исследование завершено" in page) is over
-    assert ('action="/cabinet/niko/uploads"' in page) is not over
+    assert ('action="/cabinet/niko/uploads' in page) is not over
     assert bool(steps_marked(page)) is not over
     # Late steps: an alarm during the study, history after it.
     assert ("Срок прошёл, шаг не выполнен" in page) is not over
