@@ -7,7 +7,8 @@ For each date it starts `python app.py` on a free loopback port with the shipped
 a fresh instance folder and FISOKO_TODAY, logs in as edu770001 (who marks a step and uploads a
 file, so the coordinator's table has something in it) and as niko__77, and saves the first
 screen of each tab as docs/screenshots/niko-<role>-<date>-<width>.png, plus the coordinator's
-region table (`#region-table`) alone. Every file is checked to stay within 200 KB. It also prints
+region table (`#region-table`) alone: region-table-<date>-1366.png and, as cards,
+region-cards-<date>-360.png. Every file is checked to stay within 200 KB. It also prints
 where the school's upload form and the region table begin on the page, in CSS pixels.
 
 The browser is the installed Chromium (FISOKO_CHROMIUM, /usr/bin/chromium, or one on PATH).
@@ -159,8 +160,9 @@ def run_date(browser, today: str, out: Path) -> None:
                     top = top_of(page, element)
                     where = "нет" if top is None else f"{top:.0f} px"
                     print(f"{today} {role} {width}: {element} начинается на {where}; {name}")
-                    if role == "coordinator" and width == "1366":
-                        shoot(page, out / f"region-table-{today}-1366.png", element)
+                    if role == "coordinator":
+                        kind = "table" if width == "1366" else "cards"
+                        shoot(page, out / f"region-{kind}-{today}-{width}.png", element)
                 context.close()
 
 

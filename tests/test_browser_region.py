@@ -59,8 +59,23 @@ def top(page, selector: str) -> float:
     return found
 
 
-def test_every_column_of_the_region_table_shows_at_1366(page):
+def upload_as_school(page, tmp_path) -> None:
+    """edu770001 uploads a file, so its row has «ждут проверки» under the count of files."""
+    open_tab(page, "edu770001", SCREEN)
+    sample = tmp_path / "forma-sbora-rezultatov-shkoly-nomer-odin.csv"
+    sample.write_text("код;балл\n10001;5\n", encoding="utf-8")
+    step = page.locator("#upload-step option[value]:not([value=''])").first
+    page.select_option("#upload-step", step.get_attribute("value"))
+    page.set_input_files("#upload-file", str(sample))
+    page.click("form.exchange-upload button[type=submit]")
+    page.wait_for_url("**/cabinet/niko")
+    page.context.clear_cookies()
+
+
+def test_every_column_of_the_region_table_shows_at_1366(page, tmp_path):
+    upload_as_school(page, tmp_path)
     open_tab(page, "niko__77", SCREEN)
+    assert "ждут проверки: " in page.locator("#region-table").inner_text()
     wrap = page.evaluate(
         "(() => { const w = document.querySelector('.region-wrap');"
         " const t = document.getElementById('region-table');"
