@@ -26,8 +26,8 @@ from fisoko.niko.region import sample
 from fisoko.niko.region.sample import RegionSample
 
 CSV_EXTRA = ("steps_done", "uploads", "last_activity", "codes", "sample", "returned")
-CSV_LAST = ("last_login",)  # always the last column: later columns go before it
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CSV_LAST = ("last_login",)  # always the last column: later columns go before it
 
 
 @dataclass(frozen=True)
@@ -78,30 +78,30 @@ def overview(region: str) -> Overview:
     activity = dict(db.execute("SELECT login, at FROM activity WHERE region = ?", (region,)))
     uploads = upload_store.counts_by_owner(db, region)
     codes = participant_codes.counts_by_school(db, region)
+    logins = last_login.of_region(db, region)
     region_sample = sample.of_region(db, region)
     reviewed = reviews.counts_by_school(db, region)
-    logins = last_login.of_region(db, region)
     today = clock.today()
     late = {s.id for s in steps if s.deadline < today}
-
-    def row(school: Account) -> SchoolRow:
+    rows, apart = [], []
+    counted = {school.login for school in counted_schools(region)[0]}
+    for school in current_store().schools_of(region):
         marked = frozenset(done.get(school.login, ()))
-        return SchoolRow(
-            school,
-            marked,
-            frozenset() if school.disabled else frozenset(late - marked),
-            uploads.get(school.login, 0),
-            activity.get(school.login),
-            codes.get(school.login, 0),
-            region_sample.status(school.login),
-            *reviewed.get(school.login, (0, 0)),
-            last_login=logins.get(school.login),
+        (rows if school.login in counted else apart).append(
+            SchoolRow(
+                school,
+                marked,
+                frozenset(late - marked),
+                uploads.get(school.login, 0),
+                activity.get(school.login),
+                codes.get(school.login, 0),
+                region_sample.status(school.login),
+                *reviewed.get(school.login, (0, 0)),
+                last_login=logins.get(school.login),
+            )
         )
-
-    counted, disabled = counted_schools(region)
-    rows = tuple(row(school) for school in counted)
     counts = tuple(sum(s.id in r.done for r in rows) for s in steps)
-    return Overview(tuple(steps), rows, counts, region_sample, tuple(map(row, disabled)))
+    return Overview(tuple(steps), tuple(rows), counts, region_sample, tuple(apart))
 
 
 def _cell(text: str) -> str:

@@ -47,7 +47,6 @@ def for_school(states: Sequence[StepState], today: dt.date) -> Agenda:
 def for_coordinator(steps: Sequence[Step], region: Overview, today: dt.date) -> Agenda:
     """The coordinator's next step by deadline and how many of the region's schools are late."""
     found = next_of(steps, today, frozenset())
-    late = sum(1 for row in region.rows if row.overdue)  # rows: the counted schools only
-    return Agenda(
-        found.next_step, found.days_left, found.number, schools_late=late, schools=len(region.rows)
-    )
+    late = sum(1 for row in region.rows if row.overdue and not row.account.disabled)
+    active = sum(1 for row in region.rows if not row.account.disabled)
+    return Agenda(found.next_step, found.days_left, found.number, schools_late=late, schools=active)

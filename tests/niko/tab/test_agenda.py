@@ -53,9 +53,8 @@ def test_a_coordinators_next_step_and_late_schools():
     rows = (
         SchoolRow(school("edu770001"), frozenset(), frozenset({"a"}), 0, None),
         SchoolRow(school("edu770002"), frozenset({"a"}), frozenset(), 0, None),
+        SchoolRow(school("edu770003", disabled=True), frozenset(), frozenset({"a"}), 0, None),
     )
-    disabled = (SchoolRow(school("edu770003", disabled=True), frozenset(), frozenset(), 0, None),)
-    table = Overview(STEPS, rows, (1, 0, 0), disabled=disabled)
-    found = agenda.for_coordinator(STEPS, table, D(2027, 3, 11))
+    found = agenda.for_coordinator(STEPS, Overview(STEPS, rows, (1, 0, 0)), D(2027, 3, 11))
     assert (found.next_step.id, found.number, found.days_left) == ("c", 3, 9)
     assert (found.schools_late, found.schools) == (1, 2)
