@@ -125,7 +125,7 @@ def test_a_schools_niko_tab_leads_with_what_to_do_now(app, login_as):
     order = positions(
         page,
         "Что сделать сейчас",
-        'action="/cabinet/niko/uploads#upload-error"',  # before the news: on a phone within two screens
+        'action="/cabinet/niko/uploads#upload-error"',  # before the news (phone)
         "Публикации федерального организатора",
         "Отметки о выполнении шагов",
         "<summary>Все шаги с описанием и сроками</summary>",

@@ -4,8 +4,9 @@ It reads what the exchange keeps (step marks and activity, upload and code count
 each school's last login.
 
 Which schools count is decided once, by `counted_schools`: a disabled account is shown apart and
-left out of every number (the overview's counts, the bars, the late schools, the sample's totals
-and the CSV's rows), so no two numbers on the page disagree about how many schools there are.
+left out of every number (the overview's counts, the bars, the late schools, the sample's totals),
+so no two numbers on the page disagree about how many schools there are. The CSV still has a row
+for every school of the region, as the contract says, the disabled ones after the counted.
 """
 
 from __future__ import annotations
@@ -118,11 +119,15 @@ def iso_local(stamp: str | None) -> str:
 
 
 def overview_csv(table: Overview) -> bytes:
-    """The table as CSV for Excel: UTF-8 with BOM, ';' between cells, one row per counted school."""
+    """The table as CSV for Excel: UTF-8 with BOM, ';' between cells, one row per school.
+
+    The contract promises a row per school of the region, so disabled schools are listed too,
+    after the counted ones; they are left out of the page's numbers, not out of the export.
+    """
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(["login", "name", *(s.id for s in table.steps), *CSV_EXTRA, *CSV_LAST])
-    for row in table.rows:
+    for row in (*table.rows, *table.disabled):
         writer.writerow(
             [
                 row.account.login,

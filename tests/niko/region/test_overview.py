@@ -151,7 +151,8 @@ def test_the_csv_for_excel(login_as):
     assert [r[:2] for r in rows[1:]] == [
         ["edu770001", "ГБОУ «Школа № 1»"],
         ["edu770002", "ГБОУ «Школа № 2»"],
-    ]  # not the disabled edu770009: the CSV counts the schools the page counts
+        ["edu770009", "ГБОУ «Закрытая школа»"],
+    ]  # the contract's row per school: the disabled one too, after the counted
     assert rows[1][2:][:5] == ["0", "1", "1", "0", "0"]
     assert rows[1][7:9] == ["2", "0"]
     assert re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", rows[1][9])
@@ -229,7 +230,7 @@ def test_a_disabled_school_is_shown_apart_and_counted_nowhere(app, login_as):
     apart = page[page.index("Отключённые учётные записи: 1") :]
     assert "<code>edu770009</code> — ГБОУ «Закрытая школа»" in apart[: apart.index("</ul>")]
     rows = read_csv(coordinator.get("/cabinet/niko/progress.csv"))
-    assert [r[0] for r in rows[1:]] == ["edu770001", "edu770002"]
+    assert [r[0] for r in rows[1:]] == ["edu770001", "edu770002", "edu770009"]
     late = coordinator.get("/cabinet/niko?show=late").get_data(as_text=True)
     assert "Показано 1–2 из 2 (всего школ: 2)." in late
 
