@@ -113,3 +113,15 @@ def test_niko_domain_modules_take_no_request():
                 used = {a.name for a in node.names} & {"request", "current_user", "Blueprint"}
                 taking += [f"{name}: {u}" for u in sorted(used)]
     assert taking == []
+
+
+def test_login_and_web_do_not_import_niko():
+    """The login guard and the request plumbing sit below НИКО: the clock is `fisoko.clock`."""
+    wrong = [
+        f"{name} -> {target}"
+        for name, targets in graph().items()
+        if name.startswith(("fisoko.login", "fisoko.web"))
+        for target in targets
+        if target.startswith("fisoko.niko")
+    ]
+    assert wrong == []

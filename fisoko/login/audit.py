@@ -29,7 +29,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, has_app_context, request
 
-from fisoko.niko.content import clock
+from fisoko import clock
 from fisoko.settings import MIB, ConfigError
 
 RESULTS = ("ok", "wrong", "unknown", "disabled", "throttled", "shed")
