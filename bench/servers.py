@@ -59,18 +59,20 @@ def request(port: int, method: str, path: str, body: str = "", cookie: str = "")
 
 
 @contextlib.contextmanager
-def serve(kind: str, workdir: Path, prefix: list[str], env: dict[str, str]) -> Iterator[int]:
-    """Start the app ('app') or the baseline ('hello') on a free port; yield the port."""
+def serve(
+    kind: str, workdir: Path, prefix: list[str], env: dict[str, str], root: Path = ROOT
+) -> Iterator[int]:
+    """Start the app ('app', the one in `root`) or the baseline ('hello'); yield the port."""
     port = free_port()
     if kind == "app":
-        cmd = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port)]
+        cmd = [sys.executable, str(root / "app.py"), "--host", "127.0.0.1", "--port", str(port)]
         probe = "/healthz"
     else:
         cmd = [sys.executable, str(Path(__file__).resolve()), str(port)]
         probe = "/"
     full_env = {**os.environ, "FISOKO_SECRET_KEY": secrets.token_hex(32), **env}
     log = open(workdir / f"{kind}-{port}.log", "wb")
-    process = subprocess.Popen([*prefix, *cmd], cwd=ROOT, env=full_env, stdout=log, stderr=log)
+    process = subprocess.Popen([*prefix, *cmd], cwd=root, env=full_env, stdout=log, stderr=log)
     try:
         _wait_ready(process, port, probe, workdir / f"{kind}-{port}.log")
         yield port
