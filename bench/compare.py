@@ -1,6 +1,6 @@
 """Page ratios of two git revisions in one run: how much faster or slower B is than A.
 
-    python bench/compare.py 600b3df^1 HEAD
+    python bench/compare.py 600b3df~1 HEAD
     python bench/compare.py main issue-18b --rounds 5 --duration 3
 
 Each revision is exported with `git archive` into a temporary folder (the repository and its work
