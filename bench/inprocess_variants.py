@@ -19,14 +19,9 @@ from pathlib import Path
 
 import bcrypt
 from flask import Flask
-from inprocess import hello_app
 from probes import write_accounts
-from servers import CSRF_RE, ROOT
+from servers import CSRF_RE, ROOT, hello_app
 from variants import COORDINATOR, PASSWORD, SCHOOL, Options
-
-sys.path.insert(0, str(ROOT))
-
-from app import create_app  # noqa: E402
 
 
 def _cookies(answer) -> str:
@@ -57,13 +52,35 @@ def _cpu_us(client, path: str, cookie: str, count: int) -> float:
     return spent / count * 1e6
 
 
+def write_bench_accounts(work: Path, count: int) -> Path:
+    """The accounts file every variant serves: the bench's school and coordinator, then others."""
+    accounts = work / "accounts.yaml"
+    hashed = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(4)).decode()
+    write_accounts(accounts, count, {SCHOOL: hashed, COORDINATOR: hashed})
+    return accounts
+
+
+def logged_in(client, pages: list[tuple[str, str, str | None]]) -> dict[str, str]:
+    """A session cookie for every login the pages need."""
+    return {login: _log_in(client, login) for login in {login for *_, login in pages if login}}
+
+
+def time_pages(client, pages, cookies: dict[str, str], count: int) -> dict[str, float]:
+    """CPU µs per request of each page, one timed batch each."""
+    return {
+        page: round(_cpu_us(client, path, cookies.get(login, "") if login else "", count), 1)
+        for page, path, login in pages
+    }
+
+
 def measure(
     configs: dict[str, dict], pages: list[tuple[str, str, str | None]], options: Options, work: Path
 ) -> dict:
     """Every page of every configuration, `options.rounds` times: µs per request, JSON-ready."""
-    accounts = work / "accounts.yaml"
-    hashed = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(4)).decode()
-    write_accounts(accounts, options.accounts, {SCHOOL: hashed, COORDINATOR: hashed})
+    sys.path.insert(0, str(ROOT))
+    from app import create_app
+
+    accounts = write_bench_accounts(work, options.accounts)
     clients, cookies = {}, {}
     for number, (name, extra) in enumerate(configs.items()):
         app: Flask = create_app(
@@ -75,8 +92,8 @@ def measure(
             }
         )
         clients[name] = app.test_client(use_cookies=False)
-        for login in {login for *_, login in pages if login}:
-            cookies[(name, login)] = _log_in(clients[name], login)
+        for login, cookie in logged_in(clients[name], pages).items():
+            cookies[(name, login)] = cookie
     hello = hello_app().test_client()
     count = options.requests
     names = list(configs)

@@ -36,6 +36,7 @@ def test_the_caches_summary_pools_both_on_servers_against_each_cache_off():
         return {"page": "P", "variant": variant, "ratio": ratio, "ratios": ratios}
 
     result = {
+        "mode": "servers",
         "pages": ["P"],
         "caches": ["x off"],
         "rows": [row("on", [0.20, 0.22, 0.21]), row("on again", [0.21, 0.23, 0.22])],
@@ -45,6 +46,9 @@ def test_the_caches_summary_pools_both_on_servers_against_each_cache_off():
     assert summary["on"] == 0.215  # the median of the six «on» rounds
     assert summary["on_vs_on_pct"] == 4.8  # 0.22 against 0.21
     assert summary["gains_pct"] == {"x off": 104.8}
+    # Round by round against «on»: 0.20/0.10, 0.22/0.11, 0.21/0.105 are all twice as fast.
+    assert summary["paired_pct"]["x off"] == {"median": 100.0, "low": 100.0, "high": 100.0}
+    assert summary["paired_pct"]["on again"]["median"] == -4.5  # «on» was the slower one
 
 
 def test_an_unknown_revision_is_refused():
@@ -87,3 +91,35 @@ def test_caches_measures_each_switch_and_the_noise(tmp_path):
     for row in result["summary"]:
         assert row["on"] > 0 and set(row["gains_pct"]) == set(caches.CACHES)
     assert "on vs on" in done.stdout
+
+
+@pytest.mark.slow
+def test_compare_in_process_measures_both_revisions(tmp_path):
+    if not _in_git():
+        pytest.skip("not a git checkout")
+    out = tmp_path / "compare.json"
+    command = [sys.executable, str(BENCH / "compare.py"), "HEAD~1", "HEAD", "--inprocess"]
+    command += ["--rounds=2", "--requests=5", "--accounts=60", "--coordinator", f"--out={out}"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["mode"] == "in process"
+    pages = [page for page, *_ in variants.SCHOOL_PAGES + variants.COORDINATOR_PAGES]
+    assert sorted({r["page"] for r in result["rows"]}) == sorted(pages)
+    for row in result["rows"]:
+        assert len(row["runs_us"]) == 2 and all(us > 0 for us in row["runs_us"])
+        assert 0 < row["low"] <= row["ratio"] <= row["high"]
+
+
+@pytest.mark.slow
+def test_caches_in_process_gives_each_switch_a_gain(tmp_path):
+    out = tmp_path / "caches.json"
+    command = [sys.executable, str(BENCH / "caches.py"), "--inprocess", "--rounds=2"]
+    command += ["--requests=5", "--accounts=60", f"--out={out}"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["mode"] == "in process" and len(result["hello_us"]) == 2
+    for row in result["summary"]:
+        assert set(row["paired_pct"]) == {"on again", *caches.CACHES}
+    assert "CPU µs per request" in done.stdout
