@@ -119,12 +119,18 @@ def table(result: dict) -> str:
         " [lowest-highest]",
         f"{'page':34} {'A':>20} {'B':>20} {'B vs A':>8}",
     ]
+    if result.get("mode") == "in process":
+        lines[-1] += "   CPU per request: A, B, B faster by"
     for page in result["pages"]:
         ra = variants.ratio_of(result, page, "A")
         rb = variants.ratio_of(result, page, "B")
         cells = [variants.cell(ra), variants.cell(rb)]
         change = variants.change_pct(rb["ratio"], ra["ratio"])
-        lines.append(f"{page:34} {cells[0]:>20} {cells[1]:>20} {change:>+7.1f}%")
+        line = f"{page:34} {cells[0]:>20} {cells[1]:>20} {change:>+7.1f}%"
+        if "runs_us" in ra:  # in process: also the CPU time itself, without «hello»'s own noise
+            us_a, us_b = statistics.median(ra["runs_us"]), statistics.median(rb["runs_us"])
+            line += f"   {us_a:6.0f} µs {us_b:6.0f} µs {variants.change_pct(us_a, us_b):>+6.1f}%"
+        lines.append(line)
     lines.append(variants.loadavg_text(result))
     return "\n".join(lines)
 
