@@ -169,8 +169,8 @@ class Command(RussianHelp, click.Command):
     """A click command whose own messages are Russian."""
 
 
-class RussianAppGroup(RussianHelp, AppGroup):
-    """Flask's AppGroup whose own messages are Russian, and so are its commands'."""
+class RussianGroups(RussianHelp):
+    """A command group whose own messages are Russian, and so are its commands'."""
 
     command_class = Command
     group_class = type
@@ -194,3 +194,11 @@ class RussianAppGroup(RussianHelp, AppGroup):
         limit = formatter.width - 6 - max(len(name) for name, _ in shown)
         with formatter.section("Команды"):
             formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in shown])
+
+
+class RussianGroup(RussianGroups, click.Group):
+    """click's Group, in Russian."""
+
+
+class RussianAppGroup(RussianGroups, AppGroup):
+    """Flask's AppGroup (commands run in the app's context), in Russian."""

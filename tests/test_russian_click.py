@@ -121,3 +121,11 @@ def test_an_unknown_usage_error_keeps_clicks_text_after_a_russian_lead():
     assert russian_message(click.UsageError("Something new.")) == (
         "команда записана неверно (Something new.)."
     )
+
+
+def test_the_rehearsal_group_speaks_russian_too(runner):
+    result = runner.invoke(args=["rehearsal", "clear", "--bogus"])
+    assert result.exit_code == 2
+    assert "Ошибка: нет такого параметра: --bogus" in result.output
+    assert "Подробнее: " in result.output and "rehearsal clear --help" in result.output
+    _no_english(result.output)
