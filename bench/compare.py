@@ -137,7 +137,7 @@ def table(result: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python bench/compare.py", description=__doc__.splitlines()[0])
-    p.add_argument("rev_a", help="the revision compared against, e.g. main or 600b3df^1")
+    p.add_argument("rev_a", help="the revision compared against, e.g. main or 600b3df~1")
     p.add_argument("rev_b", help="the revision measured, e.g. HEAD")
     p.add_argument("--coordinator", action="store_true", help="also the coordinator's pages")
     p.add_argument("--inprocess", action="store_true", help="CPU time in one process per run")
