@@ -13,7 +13,7 @@ from wtforms.validators import InputRequired
 
 from fisoko.accounts.passwords import check_password
 from fisoko.accounts.store import Account, current_store
-from fisoko.login import audit
+from fisoko.login import audit, last_login
 from fisoko.login import device as devices
 from fisoko.login.lanes import Shed, current_lane
 from fisoko.login.throttle import current_throttle, wait_text
@@ -178,6 +178,7 @@ def _check(typed: str, password: str, target: str | None, form: LoginForm, devic
         lane.succeeded(typed)
         lifecycle.start()
         login_user(User(account))
+        last_login.record(account)
         response = redirect(target or url_for("cabinet.home"))
         devices.remember(response, account, device)
         return response

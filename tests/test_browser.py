@@ -82,17 +82,16 @@ def _wait_healthy(base: str, proc: subprocess.Popen, deadline: float) -> bool:
     return False
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The base URL of `python app.py` on a free loopback port, with cost-4 test accounts.
+def serve(work: Path, **extra: str):
+    """Start `python app.py` on a free loopback port with cost-4 test accounts; yield its URL.
 
-    A port picked this way may be taken before the server binds it; then the start is retried.
+    `extra` adds FISOKO_* variables (FISOKO_TODAY for a rehearsal). A port picked this way may be
+    taken before the server binds it; then the start is retried.
     """
-    work = tmp_path_factory.mktemp("browser-server")
     accounts = work / "accounts.yaml"
     accounts.write_text(accounts_yaml(), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("FISOKO_")}
-    env.update(FISOKO_INSTANCE=str(work / "instance"), FISOKO_BCRYPT_COST="4")
+    env.update(FISOKO_INSTANCE=str(work / "instance"), FISOKO_BCRYPT_COST="4", **extra)
     for _attempt in range(3):
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
@@ -114,6 +113,12 @@ def server(tmp_path_factory):
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The base URL of `python app.py` on a free loopback port, with cost-4 test accounts."""
+    yield from serve(tmp_path_factory.mktemp("browser-server"))
 
 
 @pytest.fixture(scope="module")

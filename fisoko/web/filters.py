@@ -6,8 +6,7 @@ import datetime as dt
 
 from flask import Flask
 
-from fisoko.niko.content import clock
-from fisoko.niko.content.model import Step
+from fisoko import clock
 from fisoko.settings import MIB
 
 
@@ -44,13 +43,13 @@ def file_size(size: int) -> str:
     return f"{size / MIB:.1f} МБ".replace(".", ",")
 
 
-def deadline(step: Step) -> str:
-    """A step's deadline as pages show it: «26.03.2027 18:00 (МСК)», or its day alone."""
+def deadline(step) -> str:
+    """A content step's deadline as pages show it: «26.03.2027 18:00 (МСК)», or its day alone."""
     return clock.deadline_text(step.deadline, step.deadline_time)
 
 
-def files_until(step: Step) -> str:
-    """The last moment a step takes files, shown like a deadline."""
+def files_until(step) -> str:
+    """The last moment a content step takes files, shown like a deadline."""
     return clock.deadline_text(*step.files_until)
 
 

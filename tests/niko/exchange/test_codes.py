@@ -242,7 +242,7 @@ def test_the_coordinator_sees_how_many_codes_each_school_issued(issued):
         "edu770001": "4",
         "edu770002": "0",
         "edu770009": "0",
-    }
+    }  # the disabled school keeps its row in the CSV
     rows = read_csv(issued["niko__78"].get("/cabinet/niko/progress.csv"))
     assert [(r[0], r[column]) for r in rows[1:]] == [("edu780001", "2")]
 
