@@ -167,7 +167,8 @@ def test_the_next_step_and_late_steps_follow_the_deadline(app, login_as, today, 
     token = csrf_token(client, "/cabinet")
     client.post("/cabinet/niko/steps/school-questionnaire", data={"done": "1", "csrf_token": token})
     page = client.get("/cabinet/niko").get_data(as_text=True)
-    now = page[page.index("Что сделать сейчас") : page.index('id="publications"')]
+    start = page.index("Что сделать сейчас")
+    now = page[start : page.index("</section>", start)]
     assert f"<strong>{next_title}</strong>" in now
     assert ('href="#progress-class-lists">Подготовьте списки участников</a>' in now) is late
     assert "Заполните анкету" not in now

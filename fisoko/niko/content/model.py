@@ -7,6 +7,7 @@ own round of the study without touching templates; it is validated at start-up l
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import zoneinfo
 from dataclasses import dataclass, field

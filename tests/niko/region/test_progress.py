@@ -45,7 +45,8 @@ def tab(client) -> str:
 
 
 def now_block(page: str) -> str:
-    return page[page.index("Что сделать сейчас") : page.index('id="publications"')]
+    start = page.index("Что сделать сейчас")
+    return page[start : page.index("</section>", start)]
 
 
 def upload_ids(page: str) -> list[str]:
