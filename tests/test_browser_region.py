@@ -68,7 +68,7 @@ def upload_as_school(page, tmp_path) -> None:
     page.select_option("#upload-step", step.get_attribute("value"))
     page.set_input_files("#upload-file", str(sample))
     page.click("form.exchange-upload button[type=submit]")
-    page.wait_for_url("**/cabinet/niko")
+    page.wait_for_url("**/cabinet/niko#upload-error")  # the form's anchor: the URL changed
     page.context.clear_cookies()
 
 
