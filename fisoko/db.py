@@ -109,6 +109,14 @@ MIGRATIONS: list[str] = [
         reviewed_at TEXT NOT NULL
     );
     """,
+    """
+    CREATE TABLE results_opened (
+        login TEXT NOT NULL,
+        file TEXT NOT NULL,
+        opened_at TEXT NOT NULL,
+        PRIMARY KEY (login, file)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 _local = threading.local()

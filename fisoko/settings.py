@@ -30,6 +30,7 @@ def defaults() -> dict[str, object]:
         "CONTENT": str(BASE_DIR / "content" / "niko.yaml"),
         "SUPPORT": str(BASE_DIR / "content" / "support.yaml"),
         "MATERIALS": str(BASE_DIR / "materials"),
+        "RESULTS": str(BASE_DIR / "results"),
         "MAX_UPLOAD_MB": 20,
         "TODAY": None,
         "HOST": "127.0.0.1",
@@ -134,7 +135,7 @@ def _moment(config: dict, key: str) -> None:
 
 def normalize(config: dict) -> None:
     """Coerce and check the app's own settings in place; raise ConfigError on a bad one."""
-    for key in ("ACCOUNTS", "CONTENT", "HOST", "MATERIALS", "SUPPORT"):
+    for key in ("ACCOUNTS", "CONTENT", "HOST", "MATERIALS", "RESULTS", "SUPPORT"):
         config[key] = str(config[key])
     _integer(config, "PORT", 1, 65535)
     _integer(config, "MAX_UPLOAD_MB", 1, 1024)

@@ -30,10 +30,16 @@ def init_app(app: Flask) -> None:
         code_views,
         material_views,
         materials,
+        result_views,
         review_views,
         upload_views,
     )
-    from fisoko.niko.region import archive_views, progress_views, sample_views
+    from fisoko.niko.region import (
+        archive_views,
+        progress_views,
+        results_archive_views,
+        sample_views,
+    )
 
     blueprints = (
         material_views.bp,
@@ -44,6 +50,8 @@ def init_app(app: Flask) -> None:
         code_views.bp,
         sample_views.bp,
         archive_views.bp,
+        result_views.bp,
+        results_archive_views.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

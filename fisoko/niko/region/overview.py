@@ -14,11 +14,11 @@ from fisoko.db import get_db
 from fisoko.niko.content import clock
 from fisoko.niko.content.model import Step, current_content
 from fisoko.niko.exchange import codes as participant_codes
-from fisoko.niko.exchange import reviews, upload_store
+from fisoko.niko.exchange import results, reviews, upload_store
 from fisoko.niko.region import sample
 from fisoko.niko.region.sample import RegionSample
 
-CSV_EXTRA = ("steps_done", "uploads", "last_activity", "codes", "sample", "returned")
+CSV_EXTRA = ("steps_done", "uploads", "last_activity", "codes", "sample", "returned", "results")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -35,6 +35,7 @@ class SchoolRow:
     sample: str = "in"
     waiting: int = 0  # uploads waiting for the coordinator's review (reviews.py)
     returned: int = 0  # uploads returned for rework
+    results: int = 0  # 1 when the school has open results (results.py)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ def overview(region: str) -> Overview:
     codes = participant_codes.counts_by_school(db, region)
     region_sample = sample.of_region(db, region)
     reviewed = reviews.counts_by_school(db, region)
+    with_results = results.logins_with_results(region)
     today = clock.today()
     late = {s.id for s in steps if s.deadline < today}
     rows = []
@@ -76,6 +78,7 @@ def overview(region: str) -> Overview:
                 codes.get(school.login, 0),
                 region_sample.status(school.login),
                 *reviewed.get(school.login, (0, 0)),
+                results=int(school.login in with_results),
             )
         )
     counts = tuple(sum(s.id in r.done for r in rows) for s in steps)
@@ -104,6 +107,7 @@ def overview_csv(table: Overview) -> bytes:
                 row.codes,
                 row.sample,
                 row.returned,
+                row.results,
             ]
         )
     return "\ufeff".encode() + out.getvalue().encode("utf-8")

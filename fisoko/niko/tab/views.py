@@ -16,7 +16,7 @@ from fisoko.accounts.store import Account
 from fisoko.db import get_db
 from fisoko.niko.content import clock
 from fisoko.niko.content.model import current_content
-from fisoko.niko.exchange import codes, marks, materials, reviews, upload_store, uploads
+from fisoko.niko.exchange import codes, marks, materials, results, reviews, upload_store, uploads
 from fisoko.niko.region import overview, sample
 from fisoko.niko.region import table as region
 from fisoko.niko.tab import agenda, news
@@ -91,6 +91,7 @@ def niko():
         links=_links(listed, table),
         sample_state=None if account.is_coordinator else sample.school_state(account),
         codes_count=None if account.is_coordinator else codes.count_of(account.login),
+        results=results.panel(account),
     )
 
 
