@@ -31,6 +31,7 @@ def defaults() -> dict[str, object]:
         "SUPPORT": str(BASE_DIR / "content" / "support.yaml"),
         "MATERIALS": str(BASE_DIR / "materials"),
         "RESULTS": str(BASE_DIR / "results"),
+        "RESULTS_CACHE": True,
         "MAX_UPLOAD_MB": 20,
         "TODAY": None,
         "HOST": "127.0.0.1",
@@ -169,7 +170,13 @@ def normalize(config: dict) -> None:
     config["RATELIMIT_STORAGE"] = str(config["RATELIMIT_STORAGE"] or "").strip()
     if not config["RATELIMIT_STORAGE"]:
         raise ConfigError("FISOKO_RATELIMIT_STORAGE пусто (по умолчанию memory://)")
-    for key in ("SECURE_COOKIES", "FRAGMENT_CACHE", "URL_CACHE", "CSRF_TOKEN_CACHE"):
+    for key in (
+        "SECURE_COOKIES",
+        "FRAGMENT_CACHE",
+        "URL_CACHE",
+        "CSRF_TOKEN_CACHE",
+        "RESULTS_CACHE",
+    ):
         _flag(config, key)
     config["SESSION_COOKIE_SECURE"] = config["SECURE_COOKIES"]
     if config.get("SECRET_KEY") is not None:

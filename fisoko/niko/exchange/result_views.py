@@ -21,6 +21,8 @@ def _send(login: str, name: str):
     found = results.find(login, name)
     if found is None:
         abort(404)
+    if not found.path.is_file():  # gone since the folder was listed
+        abort(404)
     if request.method == "GET":
         results.record_opened(current_user.account.login, found)
     return attachment(found.path, found.name, content_type(found.name))

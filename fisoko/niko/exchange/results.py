@@ -7,8 +7,15 @@ and, when it is a symbolic link, one that stays inside that same folder. A downl
 name up in that scan, so a path that tries to leave the folder, or another school's folder,
 matches nothing. The login folder itself must be the folder of that login, not a link elsewhere.
 
-There is no cache: each page and download scans the folder it shows, so a file copied in while
-the server runs is there on the next request (the cost is measured in bench/results.py).
+A scan of a region's 300 folders made the coordinator's tab ten times slower
+(bench/results_scan.py), so a folder's listing is kept with the folder's own stat (modification
+and change times, inode, device): adding, removing or renaming a file in it changes that stat,
+and the next request scans it again, so a file copied in while the server runs is there on the
+next request. A listing is only kept once its folder has not changed for SETTLE_SECONDS, so a
+change within the same tick of a coarse clock (FAT keeps two seconds) cannot hide behind an equal
+time. The kept listing holds names only: a file overwritten in place changes no folder, so each
+listed file's size and type are looked at again on every request. `FISOKO_RESULTS_CACHE=0` reads
+the folders every time.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import logging
 import os
 import sqlite3
 import stat
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +44,9 @@ TEMP_SUFFIXES = (".tmp", ".temp", ".part", ".crdownload", "~")
 SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
 HIDDEN = getattr(stat, "FILE_ATTRIBUTE_HIDDEN", 0)
 SKIPPED_LOGGED = 1000  # at most this many skipped names are logged, each once
+SETTLE_SECONDS = 2.0
+KEPT_MAX = 100_000  # listings kept; more are dropped all at once
+SCHOOLS_PAGE = 50
 
 
 @dataclass(frozen=True)
@@ -122,13 +133,88 @@ def _entry_file(entry: os.DirEntry, own: str) -> int | None:
         found = entry.stat()
     except OSError:
         return None
-    if not stat.S_ISREG(found.st_mode) or getattr(found, "st_file_attributes", 0) & HIDDEN:
+    return found.st_size if _plain_file(found) else None
+
+
+def _stamp(path: str) -> tuple[int, ...] | None:
+    """What changes whenever a folder's entries do: its mtime, ctime, inode and device."""
+    try:
+        found = os.stat(path)
+    except OSError:
         return None
-    return found.st_size
+    if not stat.S_ISDIR(found.st_mode):
+        return None
+    return (found.st_mtime_ns, found.st_ctime_ns, found.st_ino, found.st_dev)
+
+
+def _settled(stamp: tuple[int, ...]) -> bool:
+    """Whether the folder's last change is older than a tick of the coarsest clock (its mtime)."""
+    return time.time_ns() - stamp[0] >= SETTLE_SECONDS * 1e9
+
+
+def _store() -> dict | None:
+    """This app's kept listings, or None when FISOKO_RESULTS_CACHE is off."""
+    if not current_app.config.get("RESULTS_CACHE", True):
+        return None
+    return current_app.extensions.setdefault("fisoko.results_kept", {})
+
+
+def _kept(path: str, read, kept: dict | None):
+    """`read()`, or what it gave for the folder `path` while the folder's stat is the same."""
+    if kept is None:
+        return read()
+    stamp = _stamp(path)  # before reading: a change during the read makes the next stat differ
+    if stamp is None:
+        return read()
+    found = kept.get(path)
+    if found is not None and found[0] == stamp:
+        return found[1]
+    value = read()
+    if _settled(stamp):
+        if len(kept) >= KEPT_MAX:
+            kept.clear()
+        kept[path] = (stamp, value)
+    return value
 
 
 def scan(base: Path, login: str) -> tuple[ResultFile, ...]:
-    """The results files of `login` in `base`, by name; whatever the content says about dates."""
+    """The results files of `login` in `base`, by name; whatever the content says about dates.
+
+    The kept listing holds names only: each file's size and type are looked at now.
+    """
+    kept = _store()
+    if kept is None:
+        return scan_now(base, login)
+    found = (_fresh(login, name, Path(path)) for name, path in listed_names(base, login, kept))
+    return tuple(f for f in found if f is not None)
+
+
+def listed_names(base: Path, login: str, kept: dict | None) -> tuple[tuple[str, str], ...]:
+    """(name, path) of what `scan` lists, from the kept listing: no file is looked at."""
+    return _kept(os.path.join(base, login), lambda: _names_of(scan_now(base, login)), kept)
+
+
+def _names_of(files: tuple[ResultFile, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((f.name, os.fspath(f.path)) for f in files)
+
+
+def _fresh(login: str, name: str, path: Path) -> ResultFile | None:
+    """A listed file as it is now: still a regular file that is not hidden, with its size."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    if not _plain_file(found):
+        return None
+    return ResultFile(login, name, found.st_size, path)
+
+
+def _plain_file(found: os.stat_result) -> bool:
+    return stat.S_ISREG(found.st_mode) and not getattr(found, "st_file_attributes", 0) & HIDDEN
+
+
+def scan_now(base: Path, login: str) -> tuple[ResultFile, ...]:
+    """`scan` without the kept listings: the folder read now."""
     own = _own_folder(base, login)
     if own is None:
         return ()
@@ -170,18 +256,32 @@ def school_of_region(login: str, region: str) -> Account | None:
 
 @dataclass(frozen=True)
 class RegionResults:
-    """What a coordinator sees: the region's own results and each school's."""
+    """What a coordinator sees: the region's own results and which schools have results.
+
+    Which schools have results comes from the kept listings, so a region of hundreds of schools
+    costs one stat of each school's folder; the files of a school are looked at only where they
+    are shown (a page of the list, the ZIP).
+    """
 
     own: tuple[ResultFile, ...]
-    schools: tuple[tuple[Account, tuple[ResultFile, ...]], ...]
+    schools: tuple[tuple[Account, bool], ...]
 
     @property
     def with_results(self) -> int:
-        return sum(bool(files) for _, files in self.schools)
+        return sum(has for _, has in self.schools)
+
+    def files(self, schools: tuple[tuple[Account, bool], ...]):
+        """(school, its files) for some of the schools, the files looked at now."""
+        base = folder()
+        return tuple((s, scan(base, s.login) if has else ()) for s, has in schools)
 
 
 def _folders(base: Path) -> frozenset[str]:
     """The names in the results folder: one listing, so schools without a folder cost nothing."""
+    return _kept(os.fspath(base), lambda: _names(base), _store())
+
+
+def _names(base: Path) -> frozenset[str]:
     try:
         with os.scandir(base) as entries:
             return frozenset(entry.name for entry in entries)
@@ -189,16 +289,16 @@ def _folders(base: Path) -> frozenset[str]:
         return frozenset()
 
 
-def _schools(base: Path, region: str) -> tuple[tuple[Account, tuple[ResultFile, ...]], ...]:
-    present = _folders(base)
+def _schools(base: Path, region: str) -> tuple[tuple[Account, bool], ...]:
+    present, kept = _folders(base), _store()
     return tuple(
-        (school, scan(base, school.login) if school.login in present else ())
+        (school, school.login in present and bool(listed_names(base, school.login, kept)))
         for school in current_store().schools_of(region)
     )
 
 
 def of_region(coordinator: Account) -> RegionResults:
-    """The region's own results and those of every school of the region (open today only)."""
+    """The region's own results and which schools of the region have some (open today only)."""
     if not is_open():
         return RegionResults((), ())
     base = folder()
@@ -209,7 +309,7 @@ def logins_with_results(region: str) -> frozenset[str]:
     """The schools of the region that have open results (the `results` column of the CSV)."""
     if not is_open():
         return frozenset()
-    return frozenset(school.login for school, files in _schools(folder(), region) if files)
+    return frozenset(school.login for school, has in _schools(folder(), region) if has)
 
 
 def key_of(file: ResultFile) -> str:
@@ -248,15 +348,39 @@ class Listed:
 
 @dataclass(frozen=True)
 class Panel:
-    """The results part of the НИКО tab: before `opens` only the day they come."""
+    """The results part of the НИКО tab: before `opens` only the day they come.
+
+    A coordinator's schools are shown SCHOOLS_PAGE at a time (`page`), as the region table is;
+    those without results are named in full (up to SCHOOLS_PAGE) above, whatever the page.
+    """
 
     announced: Results
     open: bool
     own: tuple[Listed, ...] = ()
     region: RegionResults | None = None
+    page: int = 1
+
+    @property
+    def pages(self) -> int:
+        count = len(self.region.schools) if self.region else 0
+        return max(1, -(-count // SCHOOLS_PAGE))
+
+    @property
+    def rows(self) -> tuple[tuple[Account, tuple[ResultFile, ...]], ...]:
+        """The schools of this page with their files."""
+        if self.region is None:
+            return ()
+        start = (self.page - 1) * SCHOOLS_PAGE
+        return self.region.files(self.region.schools[start : start + SCHOOLS_PAGE])
+
+    @property
+    def missing(self) -> tuple[Account, ...]:
+        """The schools of the region without results, the first SCHOOLS_PAGE of them."""
+        schools = self.region.schools if self.region else ()
+        return tuple(school for school, has in schools if not has)[:SCHOOLS_PAGE]
 
 
-def panel(account: Account) -> Panel | None:
+def panel(account: Account, page: int = 1) -> Panel | None:
     """The results part of the account's tab; None when the content announces no results."""
     results = announced()
     if results is None:
@@ -267,4 +391,5 @@ def panel(account: Account) -> Panel | None:
     own = region.own if region is not None else scan(folder(), account.login)
     seen = opened_by(account.login) if own else frozenset()
     listed = tuple(Listed(f, key_of(f) not in seen) for f in own)
-    return Panel(results, True, listed, region)
+    shown = Panel(results, True, listed, region)
+    return Panel(results, True, listed, region, min(max(page, 1), shown.pages))

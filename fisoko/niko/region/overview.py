@@ -14,7 +14,7 @@ from fisoko.db import get_db
 from fisoko.niko.content import clock
 from fisoko.niko.content.model import Step, current_content
 from fisoko.niko.exchange import codes as participant_codes
-from fisoko.niko.exchange import results, reviews, upload_store
+from fisoko.niko.exchange import reviews, upload_store
 from fisoko.niko.region import sample
 from fisoko.niko.region.sample import RegionSample
 
@@ -35,7 +35,6 @@ class SchoolRow:
     sample: str = "in"
     waiting: int = 0  # uploads waiting for the coordinator's review (reviews.py)
     returned: int = 0  # uploads returned for rework
-    results: int = 0  # 1 when the school has open results (results.py)
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,6 @@ def overview(region: str) -> Overview:
     codes = participant_codes.counts_by_school(db, region)
     region_sample = sample.of_region(db, region)
     reviewed = reviews.counts_by_school(db, region)
-    with_results = results.logins_with_results(region)
     today = clock.today()
     late = {s.id for s in steps if s.deadline < today}
     rows = []
@@ -78,7 +76,6 @@ def overview(region: str) -> Overview:
                 codes.get(school.login, 0),
                 region_sample.status(school.login),
                 *reviewed.get(school.login, (0, 0)),
-                results=int(school.login in with_results),
             )
         )
     counts = tuple(sum(s.id in r.done for r in rows) for s in steps)
@@ -90,8 +87,12 @@ def _cell(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def overview_csv(table: Overview) -> bytes:
-    """The table as CSV for Excel: UTF-8 with BOM, ';' between cells, one row per school."""
+def overview_csv(table: Overview, with_results: frozenset[str] = frozenset()) -> bytes:
+    """The table as CSV for Excel: UTF-8 with BOM, ';' between cells, one row per school.
+
+    `with_results`: the schools with open results (results.logins_with_results), looked up for
+    the CSV only, not for every view of the tab.
+    """
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(["login", "name", *(s.id for s in table.steps), *CSV_EXTRA])
@@ -107,7 +108,7 @@ def overview_csv(table: Overview) -> bytes:
                 row.codes,
                 row.sample,
                 row.returned,
-                row.results,
+                int(row.account.login in with_results),
             ]
         )
     return "\ufeff".encode() + out.getvalue().encode("utf-8")

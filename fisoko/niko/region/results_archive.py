@@ -30,6 +30,6 @@ def region_results(coordinator: Account) -> list[tuple[str, Path, int, str]]:
     """(entry name, path, size, extension) of every open results file of the region."""
     found = of_region(coordinator)
     items = _items(safe_part(coordinator.login), found.own)
-    for school, files in found.schools:
+    for school, files in found.files(found.schools):
         items += _items(safe_part(f"{school.login} {school.name}"), files)
     return items

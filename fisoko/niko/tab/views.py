@@ -91,7 +91,7 @@ def niko():
         links=_links(listed, table),
         sample_state=None if account.is_coordinator else sample.school_state(account),
         codes_count=None if account.is_coordinator else codes.count_of(account.login),
-        results=results.panel(account),
+        results=results.panel(account, query.page_number(request.args.get("results_page"))),
     )
 
 

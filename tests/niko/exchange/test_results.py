@@ -14,11 +14,12 @@ from urllib.parse import quote
 import pytest
 
 from app import create_app
+from fisoko.accounts.store import load_accounts
 from fisoko.db import database_path
 from fisoko.niko.exchange import results
 from fisoko.settings import BASE_DIR
 from tests.files.test_disk_full import FullDatabase
-from tests.helpers import AuthActions
+from tests.helpers import AuthActions, make_hash
 
 SHIPPED = BASE_DIR / "content" / "niko.yaml"
 OPENS, BEFORE = dt.date(2027, 9, 30), dt.date(2027, 9, 29)
@@ -33,6 +34,7 @@ FILES = {
     "edu990001": {"e.csv": b"no such account"},
 }
 VIEWERS = ("edu770001", "edu770002", "niko__77", "niko__78", "edu780001", None)
+HASH = make_hash("Big-Region-77")
 
 
 def make_folder(tmp_path: Path) -> Path:
@@ -298,7 +300,8 @@ def test_the_coordinator_sees_which_schools_have_no_results(login_as, folder):
     part = login_as("niko__77").get("/cabinet/niko").get_data(as_text=True)
     part = part[part.index('id="results"') :]
     assert "Результаты есть у 2 из 3 школ региона." in part
-    row = part[part.index("<code>edu770002</code>") :]
+    assert "Нет результатов у 1: <code>edu770002</code> ГБОУ «Школа № 2»." in part
+    row = part[part.index('<td data-label="Школа"><code>edu770002</code>') :]
     assert row[: row.index("</tr>")].count("нет результатов") == 1
 
 
@@ -363,3 +366,149 @@ def test_an_account_disabled_while_logged_in_gets_nothing_more(app_config, accou
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
     AuthActions(client).login("edu770009")  # the disabled test account cannot log in either
     assert fetch(client, "/cabinet/niko/results/d.csv").status_code == 302
+
+
+def test_the_demo_results_belong_to_demo_accounts_and_are_tiny():
+    shipped = load_accounts(BASE_DIR / "accounts.yaml")
+    base = BASE_DIR / "results"
+    logins = sorted(p.name for p in base.iterdir())
+    assert logins == ["edu770001", "edu770002", "edu780001", "niko__77"]
+    assert all(shipped.get(login) is not None for login in logins)
+    for login in logins:
+        files = results.scan_now(base, login)
+        assert len(files) == 1 and files[0].size < 2048
+        text = files[0].path.read_bytes().decode("utf-8-sig")
+        if login.startswith("edu"):
+            assert text.startswith("Код участника;Класс;Первичный балл;Отметка\r\n")
+            assert all(re.fullmatch(r"\d{5};(8|10);\d+;[2-5]", r) for r in text.splitlines()[1:])
+
+
+def test_the_demo_schools_get_their_results_on_the_schedule_day(app_config):
+    """The shipped content and results folder: 30.09.2027, as the schedule promises."""
+    config = {k: v for k, v in app_config.items() if k != "RESULTS"}
+    app = create_app({**config, "TODAY": OPENS})
+    client = app.test_client()
+    AuthActions(client).login("edu770001")
+    assert new_marks(client.get("/cabinet/niko").get_data(as_text=True)) == [
+        "/cabinet/niko/results/rezultaty-edu770001.csv"
+    ]
+    coordinator = app.test_client()
+    AuthActions(coordinator).login("niko__77")
+    page = coordinator.get("/cabinet/niko").get_data(as_text=True)
+    assert new_marks(page) == ["/cabinet/niko/results/rezultaty-region-77.csv"]
+    assert "Результаты есть у 2 из 3 школ региона." in page  # the test accounts' region 77
+
+
+def settle(*folders: Path) -> None:
+    """Date folders a minute back, as if nothing had changed in them lately."""
+    past = time.time() - 60
+    for path in folders:
+        os.utime(path, (past, past))
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[str]:
+    """The folders `os.scandir` reads from now on."""
+    found: list[str] = []
+    real = os.scandir
+
+    def scandir(path="."):
+        found.append(os.path.basename(os.fspath(path)))
+        return real(path)
+
+    monkeypatch.setattr(results.os, "scandir", scandir)
+    return found
+
+
+def test_a_settled_folder_is_read_once_and_again_after_each_change(app, folder, reads):
+    own = folder / "edu770002"
+    settle(own, folder)
+    with app.test_request_context():
+        steps = [
+            lambda: None,
+            lambda: (own / "new.csv").write_bytes(b"new"),
+            lambda: (own / "new.csv").rename(own / "renamed.csv"),
+            lambda: (own / "b.csv").unlink(),
+            lambda: (own / "renamed.csv").write_bytes(b"overwritten in place, same name"),
+        ]
+        for change in steps:
+            change()
+            first = results.scan(folder, "edu770002")
+            assert first == results.scan_now(folder, "edu770002")
+            settle(own)
+            assert results.scan(folder, "edu770002") == results.scan_now(folder, "edu770002")
+        reads.clear()
+        for _ in range(3):
+            results.scan(folder, "edu770002")
+        assert reads == []
+
+
+def test_a_folder_changed_just_now_is_read_on_every_request(app, folder, reads):
+    with app.test_request_context():
+        for _ in range(3):
+            results.scan(folder, "edu770001")
+    assert reads.count("edu770001") == 3
+
+
+def test_the_switch_turns_the_kept_listings_off(app_config, folder, reads):
+    app = create_app({**app_config, "RESULTS_CACHE": False})
+    settle(folder / "edu770001")
+    with app.test_request_context():
+        for _ in range(3):
+            results.scan(folder, "edu770001")
+    assert reads.count("edu770001") == 3
+    assert "fisoko.results_kept" not in app.extensions
+
+
+def test_a_kept_folder_swapped_for_a_link_elsewhere_is_refused_at_once(
+    app, login_as, folder, tmp_path
+):
+    client = login_as("edu770002")
+    settle(folder / "edu770002", folder)
+    assert fetch(client, "/cabinet/niko/results/b.csv").status_code == 200
+    assert fetch(client, "/cabinet/niko/results/b.csv").status_code == 200  # from the kept one
+    (folder / "edu770002").rename(tmp_path / "away")
+    (folder / "edu770002").symlink_to(tmp_path / "away")
+    settle(folder / "edu770002", folder)
+    assert fetch(client, "/cabinet/niko/results/b.csv").status_code == 404
+
+
+def test_a_file_gone_behind_a_kept_listing_is_404(app, login_as, folder, monkeypatch):
+    client = login_as("edu770002")
+    settle(folder / "edu770002")
+    fetch(client, "/cabinet/niko/results/b.csv")
+    monkeypatch.setattr(results, "_stamp", lambda path: (1, 1, 1, 1))  # the folder "unchanged"
+    fetch(client, "/cabinet/niko/results/b.csv")
+    (folder / "edu770002" / "b.csv").unlink()
+    assert fetch(client, "/cabinet/niko/results/b.csv").status_code == 404
+
+
+def test_a_big_region_is_paged_and_names_the_schools_without_results(app_config, tmp_path):
+    lines = ["accounts:"]
+    for login in ("niko__77", *(f"edu77{n:04d}" for n in range(1, 121))):
+        lines += [f"  {login}:", f"    name: Школа {login}", f"    password_hash: {HASH}"]
+    accounts = tmp_path / "big.yaml"
+    accounts.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    base = tmp_path / "big-results"
+    for n in range(1, 121, 2):  # every other school has results
+        (base / f"edu77{n:04d}").mkdir(parents=True)
+        (base / f"edu77{n:04d}" / "r.csv").write_bytes(b"x")
+    app = create_app({**app_config, "ACCOUNTS": str(accounts), "RESULTS": str(base)})
+    client = app.test_client()
+    AuthActions(client).login("niko__77", "Big-Region-77")
+    first = section(client.get("/cabinet/niko").get_data(as_text=True))
+    assert "Результаты есть у 60 из 120 школ региона." in first
+    assert "Нет результатов у 60: <code>edu770002</code>" in first
+    assert "<code>edu770100</code> Школа edu770100 и ещё 10." in first
+    assert first.count("<tr>") == 51  # the header and 50 schools
+    assert 'href="/cabinet/niko?results_page=3#results"' in first
+    third = section(client.get("/cabinet/niko?results_page=3").get_data(as_text=True))
+    assert third.count("<tr>") == 21
+    assert 'href="/cabinet/niko/results/edu770101/r.csv"' in third
+    assert 'href="/cabinet/niko/results/edu770001/r.csv"' not in third
+    assert section(client.get("/cabinet/niko?results_page=99").get_data(as_text=True)) == third
+
+
+def section(page: str) -> str:
+    part = page[page.index('id="results"') :]
+    return part[: part.index("</section>")]
