@@ -29,7 +29,7 @@ import bcrypt
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from servers import CSRF_RE  # noqa: E402
+from inprocess import logged_in_cookie  # noqa: E402
 
 from app import create_app  # noqa: E402
 
@@ -68,17 +68,6 @@ def prepare(work: Path, schools: int, folders: int) -> tuple[Path, Path, Path]:
     with_results.write_text(shipped, encoding="utf-8")
     without.write_text(shipped[: shipped.index("\nresults:")] + "\n", encoding="utf-8")
     return accounts, with_results, without
-
-
-def login_cookie(client, login: str) -> str:
-    page = client.get("/login")
-    token = CSRF_RE.search(page.get_data(as_text=True))
-    cookie = page.headers["Set-Cookie"].split(";", 1)[0]
-    form = {"csrf_token": token.group(1) or token.group(2), "login": login, "password": PASSWORD}
-    done = client.post("/login", data=form, headers={"Cookie": cookie})
-    if done.status_code != 302:
-        raise SystemExit(f"logging in as {login} gave {done.status_code}")
-    return "; ".join(c.split(";", 1)[0] for c in done.headers.getlist("Set-Cookie"))
 
 
 def interleaved(sides: dict, who: str, count: int, rounds: int) -> dict[str, float]:
@@ -132,7 +121,9 @@ def main() -> None:
                 }
             )
             client = app.test_client(use_cookies=False)
-            cookies = {who: login_cookie(client, who) for who in (SCHOOL, COORDINATOR)}
+            cookies = {
+                who: logged_in_cookie(client, who, PASSWORD) for who in (SCHOOL, COORDINATOR)
+            }
             sides[side] = (client, cookies)
         figures: dict[str, dict[str, float]] = {side: {} for side, _, _ in SIDES}
         for who in (SCHOOL, COORDINATOR):
