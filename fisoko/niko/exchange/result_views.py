@@ -7,7 +7,7 @@ from flask import Blueprint, abort, request
 from flask_login import current_user, login_required
 
 from fisoko.accounts.store import COORDINATOR
-from fisoko.niko.exchange import results
+from fisoko.niko.exchange import result_marks, results
 from fisoko.niko.exchange.materials import content_type
 from fisoko.web.access import account_with_role
 from fisoko.web.downloads import attachment, no_store
@@ -24,7 +24,7 @@ def _send(login: str, name: str):
     if not found.path.is_file():  # gone since the folder was listed
         abort(404)
     if request.method == "GET":
-        results.record_opened(current_user.account.login, found)
+        result_marks.record_opened(current_user.account.login, found)
     return attachment(found.path, found.name, content_type(found.name))
 
 

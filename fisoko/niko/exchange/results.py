@@ -8,12 +8,9 @@ name up in that scan, so a path that tries to leave the folder, or another schoo
 matches nothing. The login folder itself must be the folder of that login, not a link elsewhere.
 
 A scan of a region's 300 folders made the coordinator's tab ten times slower
-(bench/results_scan.py), so a folder's listing is kept with the folder's own stat (modification
-and change times, inode, device): adding, removing or renaming a file in it changes that stat,
-and the next request scans it again, so a file copied in while the server runs is there on the
-next request. A listing is only kept once its folder has not changed for SETTLE_SECONDS, so a
-change within the same tick of a coarse clock (FAT keeps two seconds) cannot hide behind an equal
-time. The kept listing holds names only: a file overwritten in place changes no folder, so each
+(bench/results_scan.py), so each folder's listing of names is kept while the folder's own stat
+stays the same (files/kept_listing.py): a file copied in, removed or renamed while the server runs
+is there, or gone, on the next request. A file overwritten in place changes no folder, so each
 listed file's size and type are looked at again on every request. `FISOKO_RESULTS_CACHE=0` reads
 the folders every time.
 """
@@ -22,17 +19,14 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 import stat
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
 
 from fisoko.accounts.store import SCHOOL, Account, current_store, split_login
-from fisoko.db import get_db
-from fisoko.files import disk_full
+from fisoko.files import kept_listing
 from fisoko.files.device_names import is_device_name
 from fisoko.niko.content import clock
 from fisoko.niko.content.model import MATERIAL_FILE_RE, Results, current_content
@@ -44,9 +38,6 @@ TEMP_SUFFIXES = (".tmp", ".temp", ".part", ".crdownload", "~")
 SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
 HIDDEN = getattr(stat, "FILE_ATTRIBUTE_HIDDEN", 0)
 SKIPPED_LOGGED = 1000  # at most this many skipped names are logged, each once
-SETTLE_SECONDS = 2.0
-KEPT_MAX = 100_000  # listings kept; more are dropped all at once
-SCHOOLS_PAGE = 50
 
 
 @dataclass(frozen=True)
@@ -136,45 +127,11 @@ def _entry_file(entry: os.DirEntry, own: str) -> int | None:
     return found.st_size if _plain_file(found) else None
 
 
-def _stamp(path: str) -> tuple[int, ...] | None:
-    """What changes whenever a folder's entries do: its mtime, ctime, inode and device."""
-    try:
-        found = os.stat(path)
-    except OSError:
-        return None
-    if not stat.S_ISDIR(found.st_mode):
-        return None
-    return (found.st_mtime_ns, found.st_ctime_ns, found.st_ino, found.st_dev)
-
-
-def _settled(stamp: tuple[int, ...]) -> bool:
-    """Whether the folder's last change is older than a tick of the coarsest clock (its mtime)."""
-    return time.time_ns() - stamp[0] >= SETTLE_SECONDS * 1e9
-
-
 def _store() -> dict | None:
     """This app's kept listings, or None when FISOKO_RESULTS_CACHE is off."""
     if not current_app.config.get("RESULTS_CACHE", True):
         return None
     return current_app.extensions.setdefault("fisoko.results_kept", {})
-
-
-def _kept(path: str, read, kept: dict | None):
-    """`read()`, or what it gave for the folder `path` while the folder's stat is the same."""
-    if kept is None:
-        return read()
-    stamp = _stamp(path)  # before reading: a change during the read makes the next stat differ
-    if stamp is None:
-        return read()
-    found = kept.get(path)
-    if found is not None and found[0] == stamp:
-        return found[1]
-    value = read()
-    if _settled(stamp):
-        if len(kept) >= KEPT_MAX:
-            kept.clear()
-        kept[path] = (stamp, value)
-    return value
 
 
 def scan(base: Path, login: str) -> tuple[ResultFile, ...]:
@@ -191,7 +148,9 @@ def scan(base: Path, login: str) -> tuple[ResultFile, ...]:
 
 def listed_names(base: Path, login: str, kept: dict | None) -> tuple[tuple[str, str], ...]:
     """(name, path) of what `scan` lists, from the kept listing: no file is looked at."""
-    return _kept(os.path.join(base, login), lambda: _names_of(scan_now(base, login)), kept)
+    return kept_listing.kept(
+        os.path.join(base, login), lambda: _names_of(scan_now(base, login)), kept
+    )
 
 
 def _names_of(files: tuple[ResultFile, ...]) -> tuple[tuple[str, str], ...]:
@@ -278,7 +237,7 @@ class RegionResults:
 
 def _folders(base: Path) -> frozenset[str]:
     """The names in the results folder: one listing, so schools without a folder cost nothing."""
-    return _kept(os.fspath(base), lambda: _names(base), _store())
+    return kept_listing.kept(os.fspath(base), lambda: _names(base), _store())
 
 
 def _names(base: Path) -> frozenset[str]:
@@ -310,86 +269,3 @@ def logins_with_results(region: str) -> frozenset[str]:
     if not is_open():
         return frozenset()
     return frozenset(school.login for school, has in _schools(folder(), region) if has)
-
-
-def key_of(file: ResultFile) -> str:
-    return f"{file.owner}/{file.name}"
-
-
-def opened_by(login: str) -> frozenset[str]:
-    """The results files (`owner/name`) this account has downloaded at least once."""
-    rows = get_db().execute("SELECT file FROM results_opened WHERE login = ?", (login,))
-    return frozenset(key for (key,) in rows)
-
-
-def record_opened(login: str, file: ResultFile) -> None:
-    """Remember the account's first download of a file, which clears its «новое» mark.
-
-    Best effort: on a full disk the download goes on and the file stays «новое» (logged once).
-    """
-    try:
-        get_db().execute(
-            "INSERT OR IGNORE INTO results_opened (login, file, opened_at) VALUES (?, ?, ?)",
-            (login, key_of(file), clock.now_utc()),
-        )
-    except sqlite3.Error as error:
-        if not disk_full.is_disk_full(error):
-            raise
-        disk_full.noticed(error)
-
-
-@dataclass(frozen=True)
-class Listed:
-    """A results file as its account sees it: «новое» until the account first downloaded it."""
-
-    file: ResultFile
-    new: bool
-
-
-@dataclass(frozen=True)
-class Panel:
-    """The results part of the НИКО tab: before `opens` only the day they come.
-
-    A coordinator's schools are shown SCHOOLS_PAGE at a time (`page`), as the region table is;
-    those without results are named in full (up to SCHOOLS_PAGE) above, whatever the page.
-    """
-
-    announced: Results
-    open: bool
-    own: tuple[Listed, ...] = ()
-    region: RegionResults | None = None
-    page: int = 1
-
-    @property
-    def pages(self) -> int:
-        count = len(self.region.schools) if self.region else 0
-        return max(1, -(-count // SCHOOLS_PAGE))
-
-    @property
-    def rows(self) -> tuple[tuple[Account, tuple[ResultFile, ...]], ...]:
-        """The schools of this page with their files."""
-        if self.region is None:
-            return ()
-        start = (self.page - 1) * SCHOOLS_PAGE
-        return self.region.files(self.region.schools[start : start + SCHOOLS_PAGE])
-
-    @property
-    def missing(self) -> tuple[Account, ...]:
-        """The schools of the region without results, the first SCHOOLS_PAGE of them."""
-        schools = self.region.schools if self.region else ()
-        return tuple(school for school, has in schools if not has)[:SCHOOLS_PAGE]
-
-
-def panel(account: Account, page: int = 1) -> Panel | None:
-    """The results part of the account's tab; None when the content announces no results."""
-    results = announced()
-    if results is None:
-        return None
-    if not results.open_on(clock.today()):
-        return Panel(results, False)
-    region = of_region(account) if account.is_coordinator else None
-    own = region.own if region is not None else scan(folder(), account.login)
-    seen = opened_by(account.login) if own else frozenset()
-    listed = tuple(Listed(f, key_of(f) not in seen) for f in own)
-    shown = Panel(results, True, listed, region)
-    return Panel(results, True, listed, region, min(max(page, 1), shown.pages))

@@ -16,10 +16,10 @@ from fisoko.accounts.store import Account
 from fisoko.db import get_db
 from fisoko.niko.content import clock
 from fisoko.niko.content.model import current_content
-from fisoko.niko.exchange import codes, marks, materials, results, reviews, upload_store, uploads
+from fisoko.niko.exchange import codes, marks, materials, reviews, upload_store, uploads
 from fisoko.niko.region import overview, sample
 from fisoko.niko.region import table as region
-from fisoko.niko.tab import agenda, news
+from fisoko.niko.tab import agenda, news, results_panel
 from fisoko.web import fragments, query
 
 
@@ -91,7 +91,7 @@ def niko():
         links=_links(listed, table),
         sample_state=None if account.is_coordinator else sample.school_state(account),
         codes_count=None if account.is_coordinator else codes.count_of(account.login),
-        results=results.panel(account, query.page_number(request.args.get("results_page"))),
+        results=results_panel.panel(account, query.page_number(request.args.get("results_page"))),
     )
 
 

@@ -6,7 +6,6 @@ import datetime as dt
 import logging
 import os
 import re
-import sqlite3
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -15,10 +14,9 @@ import pytest
 
 from app import create_app
 from fisoko.accounts.store import load_accounts
-from fisoko.db import database_path
+from fisoko.files import kept_listing
 from fisoko.niko.exchange import results
 from fisoko.settings import BASE_DIR
-from tests.files.test_disk_full import FullDatabase
 from tests.helpers import AuthActions, make_hash
 
 SHIPPED = BASE_DIR / "content" / "niko.yaml"
@@ -252,29 +250,6 @@ def new_marks(page: str) -> list[str]:
     return re.findall(r'<span class="badge-new">новое</span> <a href="([^"]+)"', part)
 
 
-def test_a_school_sees_its_files_new_until_it_downloads_each(app, login_as):
-    client = login_as("edu770001")
-    page = client.get("/cabinet/niko").get_data(as_text=True)
-    assert "Результаты НИКО-2027" in page
-    assert len(new_marks(page)) == 2
-    assert "b.csv" not in page and "region-77" not in page
-    fetch(client, f"/cabinet/niko/results/{quote(CYRILLIC)}")
-    fetch(client, f"/cabinet/niko/results/{quote(CYRILLIC)}")
-    page = client.get("/cabinet/niko").get_data(as_text=True)
-    assert new_marks(page) == ["/cabinet/niko/results/a%231%25.csv"]
-    # another school's and the coordinator's marks are their own
-    assert len(new_marks(login_as("edu770002").get("/cabinet/niko").get_data(as_text=True))) == 1
-    with sqlite3.connect(database_path(app)) as conn:
-        rows = conn.execute("SELECT login, file FROM results_opened").fetchall()
-    assert rows == [("edu770001", f"edu770001/{CYRILLIC}")]
-
-
-def test_a_head_request_does_not_count_as_opened(app, login_as):
-    client = login_as("edu770002")
-    assert fetch(client, "/cabinet/niko/results/b.csv", head=True).status_code == 200
-    assert len(new_marks(client.get("/cabinet/niko").get_data(as_text=True))) == 1
-
-
 def test_a_school_without_results_is_told_so(app, login_as, folder):
     for path in (folder / "edu770002").iterdir():
         path.unlink()
@@ -314,40 +289,6 @@ def test_no_results_section_without_results_in_the_content(app_config, tmp_path)
     AuthActions(client).login("edu770001")
     assert 'id="results"' not in client.get("/cabinet/niko").get_data(as_text=True)
     assert fetch(client, "/cabinet/niko/results/b.csv").status_code == 404
-
-
-def test_a_full_disk_does_not_stop_the_download_and_is_logged_once(
-    app, login_as, monkeypatch, caplog
-):
-    real = results.get_db
-    monkeypatch.setattr(results, "get_db", lambda: FullDatabase(real()))
-    caplog.set_level(logging.ERROR, logger="fisoko")
-    client = login_as("edu770001")
-    for _ in range(3):
-        response = fetch(client, f"/cabinet/niko/results/{quote(CYRILLIC)}")
-        assert response.status_code == 200 and response.data == FILES["edu770001"][CYRILLIC]
-    assert len([r for r in caplog.records if "место" in r.getMessage()]) == 1
-    monkeypatch.setattr(results, "get_db", real)
-    assert len(new_marks(client.get("/cabinet/niko").get_data(as_text=True))) == 2
-
-
-def test_a_rehearsal_keeps_its_opened_marks_apart(app_config, tmp_path):
-    """Opened in a rehearsal, a file is still «новое» in real work on the same instance."""
-    text = SHIPPED.read_text(encoding="utf-8").replace("opens: 2027-09-30", "opens: 2026-01-10")
-    content = tmp_path / "past.yaml"
-    content.write_text(text, encoding="utf-8")
-    config = {**app_config, "CONTENT": str(content)}
-    rehearsal = create_app({**config, "TODAY": dt.date(2026, 1, 10)})
-    client = rehearsal.test_client()
-    AuthActions(client).login("edu770002")
-    assert fetch(client, "/cabinet/niko/results/b.csv").status_code == 200
-    assert new_marks(client.get("/cabinet/niko").get_data(as_text=True)) == []
-    real = create_app({**config, "TODAY": None})
-    client = real.test_client()
-    AuthActions(client).login("edu770002")
-    assert new_marks(client.get("/cabinet/niko").get_data(as_text=True)) == [
-        "/cabinet/niko/results/b.csv"
-    ]
 
 
 def test_an_account_disabled_while_logged_in_gets_nothing_more(app_config, accounts_file):
@@ -477,38 +418,7 @@ def test_a_file_gone_behind_a_kept_listing_is_404(app, login_as, folder, monkeyp
     client = login_as("edu770002")
     settle(folder / "edu770002")
     fetch(client, "/cabinet/niko/results/b.csv")
-    monkeypatch.setattr(results, "_stamp", lambda path: (1, 1, 1, 1))  # the folder "unchanged"
+    monkeypatch.setattr(kept_listing, "stamp", lambda path: (1, 1, 1, 1))  # the folder "unchanged"
     fetch(client, "/cabinet/niko/results/b.csv")
     (folder / "edu770002" / "b.csv").unlink()
     assert fetch(client, "/cabinet/niko/results/b.csv").status_code == 404
-
-
-def test_a_big_region_is_paged_and_names_the_schools_without_results(app_config, tmp_path):
-    lines = ["accounts:"]
-    for login in ("niko__77", *(f"edu77{n:04d}" for n in range(1, 121))):
-        lines += [f"  {login}:", f"    name: Школа {login}", f"    password_hash: {HASH}"]
-    accounts = tmp_path / "big.yaml"
-    accounts.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    base = tmp_path / "big-results"
-    for n in range(1, 121, 2):  # every other school has results
-        (base / f"edu77{n:04d}").mkdir(parents=True)
-        (base / f"edu77{n:04d}" / "r.csv").write_bytes(b"x")
-    app = create_app({**app_config, "ACCOUNTS": str(accounts), "RESULTS": str(base)})
-    client = app.test_client()
-    AuthActions(client).login("niko__77", "Big-Region-77")
-    first = section(client.get("/cabinet/niko").get_data(as_text=True))
-    assert "Результаты есть у 60 из 120 школ региона." in first
-    assert "Нет результатов у 60: <code>edu770002</code>" in first
-    assert "<code>edu770100</code> Школа edu770100 и ещё 10." in first
-    assert first.count("<tr>") == 51  # the header and 50 schools
-    assert 'href="/cabinet/niko?results_page=3#results"' in first
-    third = section(client.get("/cabinet/niko?results_page=3").get_data(as_text=True))
-    assert third.count("<tr>") == 21
-    assert 'href="/cabinet/niko/results/edu770101/r.csv"' in third
-    assert 'href="/cabinet/niko/results/edu770001/r.csv"' not in third
-    assert section(client.get("/cabinet/niko?results_page=99").get_data(as_text=True)) == third
-
-
-def section(page: str) -> str:
-    part = page[page.index('id="results"') :]
-    return part[: part.index("</section>")]
