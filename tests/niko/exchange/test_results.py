@@ -276,7 +276,7 @@ def test_the_coordinator_sees_which_schools_have_no_results(login_as, folder):
     part = part[part.index('id="results"') :]
     assert "Результаты есть у 2 из 3 школ региона." in part
     assert "Нет результатов у 1: <code>edu770002</code> ГБОУ «Школа № 2»." in part
-    row = part[part.index('<td data-label="Школа"><code>edu770002</code>') :]
+    row = part[part.index('<td data-label="Школа"><span><code>edu770002</code>') :]
     assert row[: row.index("</tr>")].count("нет результатов") == 1
 
 
