@@ -110,6 +110,17 @@ MIGRATIONS: list[str] = [
     );
     """,
     """
+    ALTER TABLE uploads ADD COLUMN participants INTEGER;
+    """,
+    """
+    CREATE TABLE last_logins (
+        login TEXT PRIMARY KEY,
+        region TEXT NOT NULL,
+        at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX last_logins_region ON last_logins (region);
+    """,
+    """
     CREATE TABLE results_opened (
         login TEXT NOT NULL,
         file TEXT NOT NULL,

@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
         results_archive_views,
         sample_views,
     )
+    from fisoko.niko.tab import views as tab_views
 
     blueprints = (
         material_views.bp,
@@ -57,3 +58,4 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     materials.init_app(app)
     upload_views.init_app(app)
+    tab_views.init_app(app)
