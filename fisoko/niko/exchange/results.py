@@ -223,11 +223,16 @@ class RegionResults:
     """
 
     own: tuple[ResultFile, ...]
-    schools: tuple[tuple[Account, bool], ...]
+    schools: tuple[tuple[Account, bool], ...]  # the enabled schools first, then the disabled
+
+    @property
+    def counted(self) -> int:
+        """The schools the numbers count: enabled accounts, as in the region table."""
+        return sum(not school.disabled for school, _ in self.schools)
 
     @property
     def with_results(self) -> int:
-        return sum(has for _, has in self.schools)
+        return sum(has for school, has in self.schools if not school.disabled)
 
     def files(self, schools: tuple[tuple[Account, bool], ...]):
         """(school, its files) for some of the schools, the files looked at now."""
@@ -250,9 +255,10 @@ def _names(base: Path) -> frozenset[str]:
 
 def _schools(base: Path, region: str) -> tuple[tuple[Account, bool], ...]:
     present, kept = _folders(base), _store()
+    schools = sorted(current_store().schools_of(region), key=lambda s: s.disabled)
     return tuple(
         (school, school.login in present and bool(listed_names(base, school.login, kept)))
-        for school in current_store().schools_of(region)
+        for school in schools
     )
 
 

@@ -58,9 +58,9 @@ class Panel:
 
     @property
     def missing(self) -> tuple[Account, ...]:
-        """The schools of the region without results, the first SCHOOLS_PAGE of them."""
+        """The enabled schools of the region without results, the first SCHOOLS_PAGE of them."""
         schools = self.region.schools if self.region else ()
-        return tuple(school for school, has in schools if not has)[:SCHOOLS_PAGE]
+        return tuple(s for s, has in schools if not has and not s.disabled)[:SCHOOLS_PAGE]
 
 
 def panel(account: Account, page: int = 1) -> Panel | None:

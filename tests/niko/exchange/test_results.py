@@ -262,7 +262,10 @@ def test_the_coordinator_sees_the_region_own_results_and_each_school(login_as):
     part = page[page.index('id="results"') :]
     part = part[: part.index("</section>")]
     assert new_marks(page) == ["/cabinet/niko/results/region-77.csv"]
-    assert "Результаты есть у 3 из 3 школ региона." in part  # edu770009 is disabled but listed
+    assert "Результаты есть у 2 из 2 школ региона." in part  # edu770009 is disabled: not counted
+    disabled = '<code>edu770009</code><br>ГБОУ «Закрытая школа»<br><span class="hint">'
+    assert disabled + "учётная запись отключена" in part
+    assert 'href="/cabinet/niko/results/edu770009/d.csv"' in part  # its results are still there
     assert f'href="/cabinet/niko/results/edu770001/{quote(CYRILLIC)}"' in part
     assert 'href="/cabinet/niko/results/edu770002/b.csv"' in part
     assert 'href="/cabinet/niko/results.zip"' in part
@@ -274,7 +277,7 @@ def test_the_coordinator_sees_which_schools_have_no_results(login_as, folder):
         path.unlink()
     part = login_as("niko__77").get("/cabinet/niko").get_data(as_text=True)
     part = part[part.index('id="results"') :]
-    assert "Результаты есть у 2 из 3 школ региона." in part
+    assert "Результаты есть у 1 из 2 школ региона." in part
     assert "Нет результатов у 1: <code>edu770002</code> ГБОУ «Школа № 2»." in part
     row = part[part.index('<td data-label="Школа"><span><code>edu770002</code>') :]
     assert row[: row.index("</tr>")].count("нет результатов") == 1
@@ -337,7 +340,7 @@ def test_the_demo_schools_get_their_results_on_the_schedule_day(app_config):
     AuthActions(coordinator).login("niko__77")
     page = coordinator.get("/cabinet/niko").get_data(as_text=True)
     assert new_marks(page) == ["/cabinet/niko/results/rezultaty-region-77.csv"]
-    assert "Результаты есть у 2 из 3 школ региона." in page  # the test accounts' region 77
+    assert "Результаты есть у 2 из 2 школ региона." in page  # edu770009 is disabled
 
 
 def settle(*folders: Path) -> None:
