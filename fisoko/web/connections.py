@@ -12,8 +12,8 @@ carries the decisions out.
   never dropped.
 - Making room for a new connection at the address's cap or at the server's limit: an idle
   keep-alive connection first (its browser simply opens a new one), then one that is not making
-  progress (headers unfinished, or a body below the minimum rate, for over PATIENCE seconds),
-  taken from the address holding the most connections, and never from an address holding fewer
+  progress (headers unfinished, or a body below the minimum rate), the oldest of the address
+  holding the most connections, and never from an address holding fewer
   than the newcomer's own (max-min fairness: a newcomer from a light address always finds room
   while a heavier one stalls, and a heavy address only trades its own connections). Only when
   nothing may give way is the newcomer refused.
@@ -30,7 +30,7 @@ BUSY = "busy"  # a request is being served or its answer sent: never interrupted
 WAITING = "headers"  # the request's headers have not all arrived
 BODY = "body"  # the headers are in, the body is still arriving
 
-PATIENCE = 1.0  # seconds a request may take before it counts as not making progress
+RATE_WINDOW = 1.0  # seconds: a body's rate is judged over at least this long
 
 
 @dataclass(frozen=True)
@@ -62,12 +62,16 @@ def overdue(conn: Seen, now: float, rules: Rules) -> bool:
 
 
 def stalled(conn: Seen, now: float, rules: Rules) -> bool:
-    """Not making progress: headers unfinished, or a body below the minimum rate, past PATIENCE."""
-    waited = now - conn.since
-    if waited < PATIENCE:
-        return False
+    """Not making progress: its request's headers unfinished, or a body below the minimum rate.
+
+    No age protects a connection whose headers are still missing: under an attacker who reopens
+    what is closed, every stalled connection of the address would be young, and a newcomer
+    would find nothing to replace. The oldest goes first instead, and a request that arrives
+    with its connection (any browser's) is read in the next turn of the event loop.
+    """
     if conn.state == WAITING:
         return True
+    waited = max(now - conn.since, RATE_WINDOW)
     return conn.state == BODY and conn.body_bytes < rules.body_min_rate * waited
 
 

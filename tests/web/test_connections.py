@@ -11,7 +11,7 @@ import time
 import pytest
 
 from fisoko.web import connections
-from fisoko.web.connections import BODY, BUSY, IDLE, PATIENCE, WAITING, Rules, Seen
+from fisoko.web.connections import BODY, BUSY, IDLE, RATE_WINDOW, WAITING, Rules, Seen
 from tests.helpers import Server, loopback_sources, open_files_for
 
 RULES = Rules(header_seconds=10, body_min_rate=500, body_grace=10)
@@ -53,10 +53,12 @@ def test_a_deadline_of_zero_is_off():
 @pytest.mark.parametrize(
     ("state", "age", "body_bytes", "stuck"),
     [
-        (WAITING, PATIENCE / 2, 0, False),  # a connection just made: its request may be on the way
-        (WAITING, PATIENCE * 2, 0, True),
+        (WAITING, 0.01, 0, True),  # any age: the oldest goes first, see make_room's tests
+        (WAITING, 60, 0, True),
         (BODY, 3.0, 100, True),  # 33 bytes a second, under 500
         (BODY, 3.0, 3000, False),  # 1 000 bytes a second
+        (BODY, RATE_WINDOW / 100, 400, True),  # judged over at least RATE_WINDOW: 400 < 500
+        (BODY, RATE_WINDOW / 100, 600, False),
         (IDLE, 60, 0, False),
         (BUSY, 60, 0, False),
     ],
@@ -88,7 +90,7 @@ def test_at_the_address_cap_a_stalled_connection_goes_when_none_is_idle():
 
 def test_at_the_address_cap_the_newcomer_is_refused_when_everything_progresses():
     held = [conn("a", BUSY, 10), conn("a", BODY, 10, body_bytes=10**6)]
-    held += [conn("a", WAITING, PATIENCE / 2) for _ in range(3)]
+    held += [conn("a", BUSY, 0.1) for _ in range(3)]
     decided = room(held, "a")
     assert not decided.admit and decided.victim is None and decided.full == "address"
 
@@ -111,13 +113,26 @@ def test_at_the_server_limit_idle_connections_go_before_stalled_ones():
 
 def test_at_the_server_limit_a_heavy_newcomer_takes_from_no_lighter_address():
     """Max-min fairness: an address trades only its own connections or a heavier one's."""
-    mine = [conn("attacker", WAITING, PATIENCE / 2) for _ in range(10)]  # young: not stalled
+    mine = [conn("attacker", BUSY, 1) for _ in range(10)]
     others = [conn(f"user{i}", WAITING, 60) for i in range(10)]  # slow, one per address
     decided = room(mine + others, "attacker", per_address=0)
     assert not decided.admit and decided.full == "server"
-    mine[0].since = NOW - 60
+    mine[3] = conn("attacker", WAITING, 0.5)
+    mine[4] = conn("attacker", WAITING, 0.2)
     decided = room(mine + others, "attacker", per_address=0)
-    assert decided.victim is mine[0]  # its own, never a user's
+    assert decided.victim is mine[3]  # its own oldest, never a user's
+
+
+def test_under_churn_a_newcomer_replaces_the_oldest_and_outlives_the_next_ones():
+    """An attacker reopening what is closed: every connection of the address is young."""
+    held = [conn("a", WAITING, 0.05 * (5 - i)) for i in range(5)]  # 0.25 s old … 0.05 s old
+    decided = room(held, "a")
+    assert decided.victim is held[0]
+    held[0] = newcomer = conn("a", WAITING, 0.02)
+    for _ in range(len(held) - 1):  # the next arrivals, younger still, take the older ones first
+        decided = room(held, "a")
+        assert decided.victim is not newcomer
+        held[held.index(decided.victim)] = conn("a", WAITING, 0.01)
 
 
 def test_at_the_server_limit_nothing_to_close_refuses_the_newcomer():
@@ -150,48 +165,65 @@ STATIC = ("/static/css/style.css", "/static/js/print-folds.js", "/static/favicon
 
 
 class Trickle:
-    """Connections from `sources` that send `start`, then one byte each every 0.5 s."""
+    """Connections from `sources` that send `start`, then one byte each every 0.5 s; with
+    `reopen`, what the server closes is opened again (an attacker keeps up its pressure)."""
 
-    def __init__(self, port: int, sources: list[str], start: bytes) -> None:
-        self.socks: list[socket.socket] = []
-        for source in sources:
-            sock = socket.socket()
-            sock.bind((source, 0))
-            sock.settimeout(5)
-            sock.connect(("127.0.0.1", port))
-            with contextlib.suppress(OSError):
-                sock.sendall(start)
-            sock.setblocking(False)
-            self.socks.append(sock)
+    def __init__(self, port: int, sources: list[str], start: bytes, reopen: bool = True) -> None:
+        self.port, self.sources, self.start_bytes, self.reopen = port, sources, start, reopen
+        self.socks: list[socket.socket | None] = [self._open(source) for source in sources]
         self.opened = time.monotonic()
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._trickle, daemon=True)
         self.thread.start()
 
+    def _open(self, source: str) -> socket.socket | None:
+        sock = socket.socket()
+        try:
+            sock.bind((source, 0))
+            sock.settimeout(5)
+            sock.connect(("127.0.0.1", self.port))
+            sock.sendall(self.start_bytes)
+        except OSError:
+            sock.close()
+            return None
+        sock.setblocking(False)
+        return sock
+
     def _trickle(self) -> None:
         while not self.stop.wait(0.5):
-            for sock in self.socks:
-                with contextlib.suppress(OSError):
-                    sock.send(b"a")
+            for index, sock in enumerate(self.socks):
+                if sock is not None and self._still_open(sock):
+                    with contextlib.suppress(OSError):
+                        sock.send(b"a")
+                elif self.reopen and not self.stop.is_set():
+                    if sock is not None:
+                        sock.close()
+                    self.socks[index] = self._open(self.sources[index])
 
-    def open_count(self) -> int:
-        """How many are still open on the server's side (no answer, no end, no reset)."""
-        count = 0
-        for sock in self.socks:
-            try:
-                if sock.recv(4096) == b"":
-                    continue
-            except BlockingIOError:
-                count += 1
-            except OSError:
-                continue
-        return count
+    @staticmethod
+    def _still_open(sock: socket.socket) -> bool:
+        """No answer, no end, no reset from the server's side."""
+        try:
+            sock.recv(4096)
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
+        return False
+
+    def held(self) -> int:
+        """Stop reopening, let the server deal with what is in flight, count what it holds."""
+        self.stop.set()
+        self.thread.join(10)
+        time.sleep(0.5)
+        return sum(1 for sock in self.socks if sock is not None and self._still_open(sock))
 
     def close(self) -> None:
         self.stop.set()
-        self.thread.join(5)
+        self.thread.join(10)
         for sock in self.socks:
-            sock.close()
+            if sock is not None:
+                sock.close()
 
 
 def page_seconds(port: int, source: str, path: str = "/login") -> float:
@@ -245,7 +277,7 @@ def test_400_trickling_connections_from_20_addresses_leave_the_login_page_to_oth
     try:
         time.sleep(max(0.0, flood.opened + 5 - time.monotonic()))
         waits = page_samples(live.port, visitor, 6, pause=0.5)
-        held = flood.open_count()
+        held = flood.held()
     finally:
         flood.close()
     assert max(waits) < 2.0, waits
@@ -259,9 +291,9 @@ def test_110_trickling_bodies_from_a_users_own_address_leave_the_user_the_login_
     live = served()
     flood = Trickle(live.port, [school] * 110, BODY_START)
     try:
-        time.sleep(1.5)  # past PATIENCE: the bodies are known to crawl
+        time.sleep(1.5)  # the bodies are known to crawl
         waits = page_samples(live.port, school, 5, pause=0.3)
-        held = flood.open_count()
+        held = flood.held()
     finally:
         flood.close()
     assert max(waits) < 1.0, waits
@@ -342,9 +374,9 @@ def _closed(sock: socket.socket, seconds: float) -> bool:
 def test_past_the_deadlines_near_the_cap_connections_are_dropped_and_one_alone_stays(served):
     crowded, quiet = loopback_sources(2, 40)
     live = served(HEADER_SECONDS="1", BODY_GRACE_SECONDS="1", CONNECTIONS_PER_ADDRESS="4")
-    heads = Trickle(live.port, [crowded, crowded], HEADER_START)
-    bodies = Trickle(live.port, [crowded, crowded], BODY_START)
-    alone = Trickle(live.port, [quiet], HEADER_START)
+    heads = Trickle(live.port, [crowded, crowded], HEADER_START, reopen=False)
+    bodies = Trickle(live.port, [crowded, crowded], BODY_START, reopen=False)
+    alone = Trickle(live.port, [quiet], HEADER_START, reopen=False)
     try:
         time.sleep(3)
         dropped = [_closed(sock, 1) for sock in heads.socks + bodies.socks]
