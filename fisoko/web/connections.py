@@ -13,10 +13,10 @@ carries the decisions out.
 - Making room for a new connection at the address's cap or at the server's limit: an idle
   keep-alive connection first (its browser simply opens a new one), then one that is not making
   progress (headers unfinished, or a body below the minimum rate), the oldest of the address
-  holding the most connections, and never from an address holding fewer
-  than the newcomer's own (max-min fairness: a newcomer from a light address always finds room
-  while a heavier one stalls, and a heavy address only trades its own connections). Only when
-  nothing may give way is the newcomer refused.
+  holding the most connections, never of an address holding fewer than the newcomer's own
+  (max-min fairness: a newcomer from a light address always finds room while a heavier one
+  stalls, and a heavy address only trades its own connections). Only when nothing may give way
+  is the newcomer refused.
 """
 
 from __future__ import annotations
