@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+from waitress.adjustments import Adjustments
 
 from fisoko.settings import BASE_DIR, ConfigError, normalize
 from fisoko.web import server
@@ -432,3 +433,44 @@ def test_the_deadlines_come_from_the_settings(app, tmp_path, accounts_file):
     config = {**tuned.config, "BODY_MIN_RATE": "fast"}
     with pytest.raises(ConfigError, match="FISOKO_BODY_MIN_RATE"):
         normalize(config)
+
+
+def test_a_channel_is_seen_in_the_phase_of_its_request(monkeypatch):
+    """What the guard reads from waitress's channel and parser, on a fake clock."""
+    now = [100.0]
+    monkeypatch.setattr(server, "clock", lambda: now[0])
+
+    class Listener:  # what a channel needs of its server
+        active_channels: dict = {}
+
+        def add_task(self, channel):
+            pass
+
+    mine, theirs = socket.socketpair()
+    try:
+        channel = server.GuardedChannel(Listener(), mine, ("127.0.0.9", 1), Adjustments(), map={})
+
+        def phase():
+            found = server.seen(channel)
+            return found.state, found.since, found.body_bytes
+
+        assert phase() == ("headers", 100.0, 0)  # accepted, nothing sent: counts from accept
+        now[0] = 102.0
+        channel.received(b"POST /login HTTP/1.1\r\nHost: t\r\n")
+        assert phase() == ("headers", 100.0, 0)  # the first request's headers count from accept
+        now[0] = 103.0
+        channel.received(b"Content-Length: 10\r\n\r\nabc")
+        assert phase() == ("body", 103.0, 3)
+        channel.received(b"defghij")
+        assert phase()[0] == "busy"  # complete: handed to a thread, never cut
+        channel.requests.clear()  # what waitress does once the answer is written ...
+        channel.served_at, channel.answered = 104.0, True  # ... and GuardedChannel.service()
+        assert phase() == ("idle", 104.0, 0)
+        now[0] = 110.0
+        channel.received(b"GET /login HTTP/1.1\r\n")
+        assert phase() == ("headers", 110.0, 0)  # a later request counts from its first byte
+        channel.will_close = True
+        assert phase()[0] == "busy"  # already closing: not a candidate twice
+    finally:
+        mine.close()
+        theirs.close()
