@@ -178,7 +178,7 @@ def _check(typed: str, password: str, target: str | None, form: LoginForm, devic
         lifecycle.start()
         login_user(User(account))
         response = redirect(target or url_for("cabinet.home"))
-        devices.remember(response, account.login, device)
+        devices.remember(response, account, device)
         return response
     if device is not None:
         throttle.device_failed(device, _address(), typed)

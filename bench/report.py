@@ -194,7 +194,7 @@ def markdown(r: dict) -> str:
 def storm_targets(s: dict) -> dict[str, dict]:
     """Issue 11's targets for the largest storm of a run."""
     idle = s["idle_cabinet"]["p99_ms"]
-    big = max(s["storms"], key=lambda row: row["clients"])
+    big = max((row for row in s["storms"] if not row.get("spread")), key=lambda row: row["clients"])
     cab = big["cabinet"]["p99_ms"]
     login_p99 = big["login_p99_ms"]
     return {
@@ -221,6 +221,121 @@ def storm_targets(s: dict) -> dict[str, dict]:
     }
 
 
+FLOOD_NAMES = {
+    "wrong": "wrong passwords, 20 addresses",
+    "own": "own password, 3 addresses",
+    "after": "16 schools 2 s after a flood",
+}
+FLOOD_NAMES_RU = {
+    "wrong": "неверные пароли с 20 адресов",
+    "own": "школа входит своим паролем снова и снова с 3 адресов",
+    "after": "16 школ сразу, через 2 с после потока",
+}
+
+
+def flood_targets(floods: list[dict]) -> dict[str, dict]:
+    """Issue 17's targets for each flood: real users in within 20 s, never told more than 30 s."""
+    out = {}
+    for row in floods:
+        users = row["users"]
+        took = row["in_s"]
+        what = "all in" if row["name"] == "after" else "each in"
+        out[FLOOD_NAMES[row["name"]]] = {
+            "target": f"{what} <= 20 s, Retry-After <= 30 s",
+            "value": (
+                f"{users['in']}/{users['people']} in, " if users["in"] < users["people"] else ""
+            )
+            + (f"{took:.1f} s" if took is not None else "not all in")
+            + f", told at most {users['max_told']} s",
+            "met": row["met"],
+        }
+    return out
+
+
+def _flood_rows(floods: list[dict]) -> list[list[str]]:
+    rows = []
+    for row in floods:
+        flood, users, cab = row["flood"], row["users"], row.get("cabinet")
+        rows.append(
+            [
+                row["name"],
+                f"{flood['answers_per_s']:.0f}",
+                f"{flood['shed_share']:.2f}" if flood["shed_share"] is not None else "-",
+                f"{users['in']}/{users['people']}",
+                f"{row['in_s']:.1f}" if row["in_s"] is not None else "-",
+                str(users["max_told"]),
+                str(users["tries"]),
+                f"{cab['p99_ms']:.1f}" if cab else "-",
+            ]
+        )
+    return rows
+
+
+FLOOD_HEADER = [
+    "flood",
+    "flood answers/s",
+    "share 503",
+    "users in",
+    "in after s",
+    "max Retry-After",
+    "user tries",
+    "/cabinet p99 ms",
+]
+
+
+def flood_table(floods: list[dict]) -> list[str]:
+    if not floods:
+        return []
+    return ["", *_grid(FLOOD_HEADER, _flood_rows(floods))]
+
+
+def flood_markdown(floods: list[dict]) -> str:
+    out = [
+        "| Поток | Ответов потоку в с | Из них 503 | Вошли | Вход через, с | Наибольший "
+        "Retry-After, с | Попыток людей | /cabinet p99, мс |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row, cells in zip(floods, _flood_rows(floods), strict=True):
+        cells = [FLOOD_NAMES_RU[row["name"]], *(c.replace(".", ",") for c in cells[1:])]
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
+def _half_life(variant: dict) -> str:
+    """FIFO does not look at the usage counts, so their halving period means nothing there."""
+    return "-" if variant["order"] == "fifo" else f"{variant['half_life']:g}"
+
+
+def compare_table(c: dict) -> str:
+    """The floods against each login queue variant, in the order they ran."""
+    rows = []
+    for v in c["variants"]:
+        load = "/".join(f"{x[0]:.1f}" for x in v["loadavg"] if x)
+        for cells in _flood_rows(v["floods"]):
+            rows.append([v["order"], _half_life(v), load, *cells[:-1]])
+    header = ["queue", "half-life s", "load 1 min", *FLOOD_HEADER[:-1]]
+    return "\n".join([f"Login queue variants, bcrypt cost {c['cost']}:", "", *_grid(header, rows)])
+
+
+def compare_markdown(c: dict) -> str:
+    out = [
+        "| Очередь | Полураспад, с | Загрузка до / после | Поток | Из ответов потоку 503 | Вошли "
+        "| Вход через, с | Наибольший Retry-After, с | Попыток людей |",
+        "|---|---:|---|---|---:|---:|---:|---:|---:|",
+    ]
+    names = {"fair": "честная (легчайший первым)", "fifo": "FIFO"}
+    for v in c["variants"]:
+        load = " / ".join(_ru(x[0], 1) for x in v["loadavg"] if x)
+        for row, cells in zip(v["floods"], _flood_rows(v["floods"]), strict=True):
+            out.append(
+                f"| {names[v['order']]} | {_half_life(v)} | {load} | "
+                f"{FLOOD_NAMES_RU[row['name']]} | "
+                + " | ".join(x.replace(".", ",") for x in cells[2:7])
+                + " |"
+            )
+    return "\n".join(out)
+
+
 def _storm_rows(s: dict) -> list[list[str]]:
     idle = s["idle_cabinet"]
     rows = [
@@ -229,7 +344,7 @@ def _storm_rows(s: dict) -> list[list[str]]:
     for row in s["storms"]:
         rows.append(
             [
-                str(row["clients"]),
+                f"{row['clients']}{' spread' if row.get('spread') else ''}",
                 f"{row['served_per_s']:.2f}",
                 f"{row['raw_checkpw_per_s']:.2f}",
                 f"{row['ratio_to_raw']:.2f}",
@@ -265,9 +380,10 @@ def storm_table(s: dict) -> str:
             _storm_rows(s),
         ),
     ]
+    out += flood_table(s.get("floods", []))
+    goals = storm_targets(s) | flood_targets(s.get("floods", []))
     rows = [
-        [name, t["target"], t["value"], "yes" if t["met"] else "NO"]
-        for name, t in storm_targets(s).items()
+        [name, t["target"], t["value"], "yes" if t["met"] else "NO"] for name, t in goals.items()
     ]
     return "\n".join([*out, "", *_grid(["target", "asks", "measured", "met"], rows)])
 
@@ -280,6 +396,8 @@ def storm_markdown(s: dict) -> str:
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in _storm_rows(s):
-        label = "без нагрузки" if row[0] == "idle" else row[0]
+        label = {"idle": "без нагрузки"}.get(row[0], row[0].replace(" spread", ", свои адреса"))
         out.append("| " + " | ".join([label, *(x.replace(".", ",") for x in row[1:])]) + " |")
+    if s.get("floods"):
+        out += ["", flood_markdown(s["floods"])]
     return "\n".join(out)

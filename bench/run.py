@@ -2,7 +2,8 @@
 
     python bench/run.py            # the full run, a few minutes
     python bench/run.py --quick    # seconds; numbers only show that everything works
-    python bench/run.py --storm-only   # only the login storm (bench/storm.py), about a minute
+    python bench/run.py --storm-only   # only the login storm and the floods, about 4 minutes
+    python bench/run.py --queue-compare   # the floods against other login queues, 5-10 minutes
 
 Prints a table and writes JSON (bench/results/latest.json unless --out). Only loopback is used.
 """
@@ -19,6 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import attacks
 import bcrypt
 import loadgen
 import report
@@ -33,6 +35,20 @@ from fisoko import settings  # noqa: E402
 SCHOOL, SCHOOL_PASSWORD = "edu770001", "Bench-School-0001"
 PAGES = [("GET /login", "/login", False), ("GET /cabinet", "/cabinet", True)]
 PAGES.append(("GET /cabinet/niko", "/cabinet/niko", True))
+# The floods run with the v1 throttle lifted, so that only the login queue stands between a
+# flood and the real users (with it, a wrong-password flood is soon answered 429 at no cost).
+FLOOD_THROTTLE = {
+    "FISOKO_THROTTLE_LOGIN_FAILURES": "10000",
+    "FISOKO_THROTTLE_ADDRESS_FAILURES": "1000000",
+}
+# (order, halving period of the usage counts in seconds); the shipped queue first and last
+QUEUE_VARIANTS = [
+    ("fair", 120.0),
+    ("fifo", 120.0),
+    ("fair", 15.0),
+    ("fair", 600.0),
+    ("fair", 120.0),
+]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -53,6 +69,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--python-load", action="store_true", help="use the Python load generator")
     p.add_argument("--storm-only", action="store_true", help="run only the login storm")
     p.add_argument("--no-storm", action="store_true", help="skip the login storm")
+    p.add_argument("--no-floods", action="store_true", help="the storm without the floods")
+    p.add_argument(
+        "--queue-compare",
+        action="store_true",
+        help="only the floods, against the shipped login queue and its alternatives",
+    )
     p.add_argument("--storm-clients", help="login clients of each storm (8,24,48; quick 4)")
     p.add_argument("--storm-seconds", type=float, help="seconds of each storm (15; quick 1)")
     p.add_argument("--storm-threads", help="FISOKO_THREADS of the storm's server (default)")
@@ -276,11 +298,9 @@ class Bench:
         args = self.args
         most = max(args.storm_clients)
         schools = [(f"edu77{number:04d}", SCHOOL_PASSWORD) for number in range(1, most + 1)]
-        hashed = bcrypt.hashpw(SCHOOL_PASSWORD.encode(), bcrypt.gensalt(args.cost)).decode()
-        known = {login: hashed for login, _ in schools} | {"niko__77": hashed}
-        accounts = self.workdir / "storm.yaml"
-        write_accounts(accounts, len(known) + 10, known)
-        extra = {"FISOKO_THROTTLE_LOGIN_FAILURES": "1000"}
+        accounts = self.storm_accounts([login for login, _ in schools])
+        # the storm's schools share 127.0.0.1: the per-address connection cap is not measured here
+        extra = {**FLOOD_THROTTLE, "FISOKO_CONNECTIONS_PER_ADDRESS": "200"}
         if args.storm_threads:
             extra["FISOKO_THREADS"] = args.storm_threads
         if args.storm_lanes:
@@ -296,10 +316,13 @@ class Bench:
             cookie = servers.log_in(port, "niko__77", SCHOOL_PASSWORD)
             idle = _storm_part("probe", str(port), cookie, str(seconds)).wait_json()
             rows, raws = [], [raw()]
-            for clients in args.storm_clients:
+            # the largest storm once more with each school on its own address
+            runs = [(clients, False) for clients in args.storm_clients] + [(most, True)]
+            for clients, spread in runs:
                 prober = _storm_part("probe", str(port), cookie, str(seconds))
+                spreading = ["--spread"] if spread else []
                 driver = _storm_part(
-                    "drive", str(port), json.dumps(schools[:clients]), str(seconds)
+                    "drive", str(port), json.dumps(schools[:clients]), str(seconds), *spreading
                 )
                 row = driver.wait_json()
                 row["cabinet"] = prober.wait_json()
@@ -309,6 +332,12 @@ class Bench:
                 row["raw_checkpw_per_s"] = round((raws[-2] + raws[-1]) / 2, 3)
                 row["ratio_to_raw"] = round(row["served_per_s"] / row["raw_checkpw_per_s"], 3)
                 rows.append(row)
+            plan = attacks.QUICK if args.quick else attacks.FULL
+            floods = (
+                []
+                if args.no_floods
+                else attacks.all_floods(port, SCHOOL_PASSWORD, cookie, plan=plan)
+            )
         return {
             "cost": args.cost,
             "lanes": lanes,
@@ -317,7 +346,40 @@ class Bench:
             "raw_checkpw_per_s": [round(r, 3) for r in raws],
             "idle_cabinet": idle,
             "storms": rows,
+            "floods": floods,
+            "loadavg_after": _loadavg(),
         }
+
+    def storm_accounts(self, schools: list[str]) -> Path:
+        """The storm's schools, the floods' accounts and a coordinator: one password, cost 12."""
+        hashed = bcrypt.hashpw(SCHOOL_PASSWORD.encode(), bcrypt.gensalt(self.args.cost)).decode()
+        known = {login: hashed for login in [*schools, *attacks.accounts(), "niko__77"]}
+        accounts = self.workdir / "storm.yaml"
+        write_accounts(accounts, len(known) + 10, known)
+        return accounts
+
+    def queue_compare(self) -> dict:
+        """The floods against the shipped queue and its alternatives, one server after another,
+        in one run (bench/lane_variant.py); the shipped one first and again last, since other
+        work on the machine changes between the rows."""
+        accounts = self.storm_accounts([])
+        rows = []
+        for order, half_life in QUEUE_VARIANTS:
+            variant = ("--order", order, "--half-life", str(half_life))
+            env = self.app_env(accounts, **FLOOD_THROTTLE)
+            with servers.serve("lane", self.workdir, [], env, variant) as port:
+                before = _loadavg()
+                plan = attacks.QUICK if self.args.quick else attacks.FULL
+                floods = attacks.all_floods(port, SCHOOL_PASSWORD, with_after=False, plan=plan)
+                rows.append(
+                    {
+                        "order": order,
+                        "half_life": half_life,
+                        "floods": floods,
+                        "loadavg": [before, _loadavg()],
+                    }
+                )
+        return {"cost": self.args.cost, "variants": rows}
 
     def run(self) -> dict:
         args = self.args
@@ -336,6 +398,10 @@ class Bench:
                 "loadavg_before": _loadavg(),
             }
         }
+        if args.queue_compare:
+            results["queue_compare"] = self.queue_compare()
+            results["meta"]["loadavg_after"] = _loadavg()
+            return results
         if not args.no_storm:
             results["storm"] = self.storm()
         if args.storm_only:
@@ -351,18 +417,9 @@ class Bench:
         return results
 
 
-class _storm_part:  # noqa: N801 - reads as a call at the use site
+def _storm_part(*argv: str) -> attacks.Part:
     """bench/storm.py as a separate process, started at once; `wait_json` gives its result."""
-
-    def __init__(self, *argv: str) -> None:
-        cmd = [sys.executable, str(ROOT / "bench" / "storm.py"), *argv]
-        self.process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-    def wait_json(self) -> dict:
-        out, err = self.process.communicate(timeout=600)
-        if self.process.returncode != 0:
-            raise RuntimeError(f"bench/storm.py failed: {err.decode('utf-8', 'replace')[-2000:]}")
-        return json.loads(out.decode().strip().splitlines()[-1])
+    return attacks.Part("storm.py", *argv)
 
 
 def _best(runs: list[dict]) -> dict:
@@ -388,11 +445,15 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    if args.storm_only:
+    if args.queue_compare:
+        print(report.compare_table(results["queue_compare"]))
+    elif args.storm_only:
         print(report.storm_table(results["storm"]))
     else:
         print(report.table(results))
-    if args.markdown and args.storm_only:
+    if args.markdown and args.queue_compare:
+        print("\n" + report.compare_markdown(results["queue_compare"]))
+    elif args.markdown and args.storm_only:
         print("\n" + report.storm_markdown(results["storm"]))
     elif args.markdown:
         print("\n" + report.markdown(results))

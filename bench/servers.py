@@ -59,11 +59,15 @@ def request(port: int, method: str, path: str, body: str = "", cookie: str = "")
 
 
 @contextlib.contextmanager
-def serve(kind: str, workdir: Path, prefix: list[str], env: dict[str, str]) -> Iterator[int]:
-    """Start the app ('app') or the baseline ('hello') on a free port; yield the port."""
+def serve(
+    kind: str, workdir: Path, prefix: list[str], env: dict[str, str], variant: tuple[str, ...] = ()
+) -> Iterator[int]:
+    """Start the app ('app'), the app with another login queue ('lane', bench/lane_variant.py
+    with `variant` as its arguments) or the baseline ('hello') on a free port; yield the port."""
     port = free_port()
-    if kind == "app":
-        cmd = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port)]
+    if kind in ("app", "lane"):
+        script = ROOT / ("app.py" if kind == "app" else "bench/lane_variant.py")
+        cmd = [sys.executable, str(script), *variant, "--host", "127.0.0.1", "--port", str(port)]
         probe = "/healthz"
     else:
         cmd = [sys.executable, str(Path(__file__).resolve()), str(port)]

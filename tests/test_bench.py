@@ -14,6 +14,7 @@ from fisoko.accounts.store import load_accounts
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 sys.path.insert(0, str(BENCH))
 
+import attacks  # noqa: E402
 import loadgen  # noqa: E402
 import probes  # noqa: E402
 import report  # noqa: E402
@@ -97,23 +98,51 @@ def test_storm_percentiles():
     assert storm.percentile([3.0, 1.0, 2.0], 0.5) == 2.0
 
 
-def test_a_quick_storm_serves_logins_and_probes_the_cabinet(tmp_path):
+def test_a_quick_storm_serves_logins_probes_the_cabinet_and_floods(tmp_path):
     out = tmp_path / "storm.json"
     command = [sys.executable, str(BENCH / "run.py"), "--storm-only", "--quick", "--cost=4"]
     command += ["--storm-clients=3", "--storm-seconds=0.5", f"--out={out}"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr
     result = json.loads(out.read_text(encoding="utf-8"))["storm"]
-    (row,) = result["storms"]
-    assert row["clients"] == 3 and row["served"] > 0 and row["other"] == {}
-    assert row["login_p50_ms"] <= row["login_p99_ms"]
-    assert row["cabinet"]["requests"] > 0 and row["cabinet"]["errors"] == 0
-    assert len(result["raw_checkpw_per_s"]) == 2 and _positive(row["ratio_to_raw"])
-    targets = report.storm_targets(result)
+    assert [(row["clients"], row["spread"]) for row in result["storms"]] == [(3, False), (3, True)]
+    for row in result["storms"]:
+        assert row["served"] > 0 and row["other"] == {}
+        assert row["login_p50_ms"] <= row["login_p99_ms"]
+        assert row["cabinet"]["requests"] > 0 and row["cabinet"]["errors"] == 0
+        assert _positive(row["ratio_to_raw"])
+    assert len(result["raw_checkpw_per_s"]) == 3
+    assert [row["name"] for row in result["floods"]] == ["wrong", "own", "after"]
+    for row in result["floods"]:
+        users = row["users"]
+        assert users["in"] == users["people"] > 0, users
+        assert row["flood"]["answers"] > 0 and row["cabinet"]["requests"] > 0
+        assert {each["address"] for each in users["each"]}.isdisjoint(
+            attacks.WRONG_ADDRESSES + attacks.OWN_ADDRESSES
+        )
+    assert "302" in result["floods"][1]["flood"]["by_status"]  # the school got in again and again
+    targets = report.storm_targets(result) | report.flood_targets(result["floods"])
     assert set(targets) == {
         "GET /cabinet in the storm",
         "served logins",
         "served login p99",
         "shed answers",
+        *report.FLOOD_NAMES.values(),
     }
-    assert "login p99 ms" in done.stdout
+    assert "login p99 ms" in done.stdout and "max Retry-After" in done.stdout
+
+
+def test_the_fifo_variant_serves_in_arrival_order_and_never_displaces():
+    import lane_variant
+
+    from fisoko.login.usage import Usage
+
+    lane = lane_variant.FifoLane(1, 2.0, 4, usage=Usage())
+    heavy = lane.admit("addr:heavy", "a")
+    for _ in range(50):
+        lane.charge("addr:heavy")
+    light = lane.admit("addr:light", "b")
+    assert lane._rank(heavy) < lane._rank(light)
+    assert lane._displaceable_by(light) is None
+    heavy.close()
+    light.close()

@@ -184,7 +184,13 @@ class AuditLog:
         _start_flusher()
 
     def flush(self, everything: bool = False) -> None:
-        """Write the summary of every minute that is over (of every minute, at the end)."""
+        """Write the summary of every minute that is over (of every minute, at the end).
+
+        With nothing counted it does nothing, not even read the clock: the clock needs the app's
+        content, which an app whose start failed half-way never loaded.
+        """
+        if not self._pending:
+            return
         app = self._app() if self._app is not None else None
         if app is not None and not has_app_context():
             with app.app_context():
@@ -213,8 +219,14 @@ _flusher_lock = threading.Lock()
 
 
 def _flush_all(everything: bool = False) -> None:
+    """Flush every log; one that fails is reported once and dropped, so the others (and the
+    flusher thread, which serves the whole process) keep going."""
     for audit_log in list(_LOGS):
-        audit_log.flush(everything)
+        try:
+            audit_log.flush(everything)
+        except Exception:
+            _LOGS.discard(audit_log)
+            log.exception("не удалось записать итоги попыток входа в журнал")
 
 
 def _flush_forever() -> None:

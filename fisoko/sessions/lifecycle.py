@@ -6,12 +6,17 @@ cookie would have expired anyway. Whether a session is revoked is asked of the d
 after a logout anywhere (see logout_stamp.py).
 
 Logout fails closed: when the revocation cannot be written (a full disk, a read-only folder), the
-id is kept in this process's memory, refused by every thread from then on, and written at the next
-logout that the disk allows. The cookie is cleared either way.
+id is kept in this process's memory (one set shared by the app, so every thread refuses it from
+then on) and written as soon as the disk allows: at the next logout, or by the first request at
+least `RETRY_SECONDS` after the last try. The cookie is cleared either way. Until it is written
+the revocation holds in this process only; `python app.py` (waitress) serves from one process, so
+that is the whole server, while other processes sharing the instance folder learn of it only once
+it is written (the write then changes the logout stamp they watch).
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import sqlite3
 import threading
@@ -23,8 +28,10 @@ from fisoko.db import get_shared_db as get_db
 from fisoko.files import disk_full
 from fisoko.sessions.logout_stamp import LogoutStamp
 
+log = logging.getLogger("fisoko")
 SID_KEY = "sid"
 PENDING_KEY = "fisoko.pending_revocations"
+RETRY_SECONDS = 5.0  # between tries to write kept revocations while no logout comes
 
 
 def _lifetime() -> float:
@@ -39,17 +46,35 @@ def init_app(app: Flask) -> None:
     """Map the logout stamp beside the database (after db.init_app)."""
     app.extensions["fisoko.logout_stamp"] = LogoutStamp(str(app.config["DATABASE"]) + ".logouts")
     app.extensions[PENDING_KEY] = PendingRevocations()
+    app.before_request(_retry_pending)
 
 
 class PendingRevocations:
     """Session ids ended by a logout the disk could not record yet, with their expiry times."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock=time.monotonic) -> None:
         self._ids: dict[str, float] = {}
         self._lock = threading.Lock()
+        self.clock = clock
+        self.tried_at = -RETRY_SECONDS
 
     def __contains__(self, sid: str) -> bool:
         return sid in self._ids
+
+    def __bool__(self) -> bool:
+        return bool(self._ids)
+
+    def due(self) -> bool:
+        """Whether there is something to write and the last try is long enough ago; if so,
+        this thread takes the try (the others keep serving)."""
+        if not self._ids:
+            return False
+        with self._lock:
+            now = self.clock()
+            if now - self.tried_at < RETRY_SECONDS:
+                return False
+            self.tried_at = now
+            return True
 
     def add(self, sid: str, expires_at: float) -> None:
         with self._lock:
@@ -109,9 +134,28 @@ def end() -> None:
     session.clear()
     if not isinstance(sid, str):
         return
+    _pending().add(sid, time.time() + _lifetime())
+    _write_pending()
+
+
+def _retry_pending() -> None:
+    """Before a request: write the revocations a full disk kept in memory, when it is time.
+
+    Any other database error here is logged and left for the next try: the request itself has
+    nothing to do with it and is served.
+    """
+    if not _pending().due():
+        return
+    try:
+        _write_pending()
+    except sqlite3.Error:
+        log.exception("не удалось записать выходы из кабинета, сохранённые в памяти")
+
+
+def _write_pending() -> bool:
+    """Write every kept revocation (and forget expired ones); False while the disk refuses."""
     now = time.time()
     pending = _pending()
-    pending.add(sid, now + _lifetime())
     snapshot = pending.items()
     db = get_db()
     try:
@@ -124,6 +168,7 @@ def end() -> None:
         if not disk_full.is_disk_full(error):
             raise
         disk_full.noticed(error)
-        return
+        return False
     pending.written([s for s, _ in snapshot])
     _stamp().changed()
+    return True
