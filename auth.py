@@ -13,12 +13,11 @@ from wtforms.validators import InputRequired
 
 from fisoko.accounts.passwords import check_password
 from fisoko.accounts.store import Account, current_store
-from fisoko.login import audit
+from fisoko.login import audit, last_login
 from fisoko.login import device as devices
 from fisoko.login.lanes import Shed, current_lane
 from fisoko.login.throttle import current_throttle, wait_text
 from fisoko.sessions import lifecycle
-from fisoko.web import errors
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -111,16 +110,18 @@ def _typed_login() -> str:
     return (request.form.get("login") or "").strip()
 
 
-def _throttled(typed: str, wait: int):
-    """The 429 page: the address, the pair or the device is blocked; no password check runs."""
+def _throttled(typed: str, wait: int, target: str | None, form: LoginForm | None = None):
+    """The login form again with 429, the wait and Retry-After: the address, the pair or the
+    device is blocked; no password check runs. The typed login is kept, the password not."""
     audit.record(typed, "throttled")
-    response = errors.render_error(
-        429,
+    form = form or LoginForm()
+    form.login.data = typed
+    message = (
         f"Слишком много неудачных попыток входа. Подождите {wait_text(wait)} "
-        "и попробуйте снова. Если вы забыли пароль, напишите в техническую поддержку.",
+        "и попробуйте снова. Если вы забыли пароль, напишите в техническую поддержку."
     )
-    response.headers["Retry-After"] = str(wait)
-    return response
+    page = render_template("auth/login.html", form=form, error=message, next=target)
+    return page, 429, {"Retry-After": str(wait)}
 
 
 def _shed(form: LoginForm, typed: str, seconds: int, target: str | None):
@@ -167,7 +168,7 @@ def _check(typed: str, password: str, target: str | None, form: LoginForm, devic
         except Shed as shed:
             return _shed(form, typed, shed.retry_after, target)
     if wait:
-        return _throttled(typed, wait)
+        return _throttled(typed, wait, target, form)
     audit.record(typed, result)
     throttle = current_throttle()
     if account is not None:
@@ -177,6 +178,7 @@ def _check(typed: str, password: str, target: str | None, form: LoginForm, devic
         lane.succeeded(typed)
         lifecycle.start()
         login_user(User(account))
+        last_login.record(account)
         response = redirect(target or url_for("cabinet.home"))
         devices.remember(response, account, device)
         return response
@@ -210,7 +212,7 @@ def login():
         if device is None:
             wait = current_throttle().wait_seconds(_address(), typed)
             if wait:
-                return _throttled(typed, wait)
+                return _throttled(typed, wait, target)
     form = LoginForm()
     if form.validate_on_submit():
         return _check(_typed_login(), form.password.data, target, form, device)

@@ -67,7 +67,11 @@ def prepare(work: Path, schools: int, files: int, size_mb: float) -> None:
             owner = f"edu77{number:04d}"
             rows.append((upload_id, owner, "school", "77", "upload-form", name, size, "x", "t"))
     with conn:
-        conn.executemany("INSERT INTO uploads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        conn.executemany(
+            f"INSERT INTO uploads ({upload_store.COLUMNS})"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+            rows,
+        )
     conn.close()
 
 

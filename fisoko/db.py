@@ -109,6 +109,17 @@ MIGRATIONS: list[str] = [
         reviewed_at TEXT NOT NULL
     );
     """,
+    """
+    ALTER TABLE uploads ADD COLUMN participants INTEGER;
+    """,
+    """
+    CREATE TABLE last_logins (
+        login TEXT PRIMARY KEY,
+        region TEXT NOT NULL,
+        at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX last_logins_region ON last_logins (region);
+    """,
 ]
 
 _local = threading.local()

@@ -276,3 +276,16 @@ def loopback_sources(count: int, first: int) -> list[str]:
         except OSError:
             pytest.skip(f"{source} cannot be bound on this system")
     return sources
+
+
+def without_results_forms(app) -> None:
+    """Let no step of the app's content take a results form: for tests of the plain exchange,
+    whose CSV and XLSX files are not results forms (exchange/results_form.py is tested apart)."""
+    from dataclasses import replace
+
+    content = app.extensions["fisoko.content"]
+    guides = {
+        role: replace(guide, steps=tuple(replace(s, results_form=None) for s in guide.steps))
+        for role, guide in content.guides.items()
+    }
+    app.extensions["fisoko.content"] = replace(content, guides=guides)

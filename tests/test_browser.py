@@ -82,17 +82,16 @@ def _wait_healthy(base: str, proc: subprocess.Popen, deadline: float) -> bool:
     return False
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The base URL of `python app.py` on a free loopback port, with cost-4 test accounts.
+def serve(work: Path, **extra: str):
+    """Start `python app.py` on a free loopback port with cost-4 test accounts; yield its URL.
 
-    A port picked this way may be taken before the server binds it; then the start is retried.
+    `extra` adds FISOKO_* variables (FISOKO_TODAY for a rehearsal). A port picked this way may be
+    taken before the server binds it; then the start is retried.
     """
-    work = tmp_path_factory.mktemp("browser-server")
     accounts = work / "accounts.yaml"
     accounts.write_text(accounts_yaml(), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("FISOKO_")}
-    env.update(FISOKO_INSTANCE=str(work / "instance"), FISOKO_BCRYPT_COST="4")
+    env.update(FISOKO_INSTANCE=str(work / "instance"), FISOKO_BCRYPT_COST="4", **extra)
     for _attempt in range(3):
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
@@ -114,6 +113,12 @@ def server(tmp_path_factory):
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The base URL of `python app.py` on a free loopback port, with cost-4 test accounts."""
+    yield from serve(tmp_path_factory.mktemp("browser-server"))
 
 
 @pytest.fixture(scope="module")
@@ -390,3 +395,27 @@ def test_folds_open_for_printing_and_close_after(page):
     assert page.evaluate(closed) == 0
     page.evaluate("window.dispatchEvent(new Event('afterprint'))")
     assert page.evaluate(closed) == before
+
+
+def test_a_refused_upload_shows_its_message_in_view_with_the_step_kept(page):
+    """The form posts to …/uploads#upload-error: the answer opens scrolled to the message."""
+    page.set_viewport_size(PHONE)
+    log_in(page, "edu770001")
+    page.goto("/cabinet/niko")
+    offered = page.eval_on_selector_all(
+        "#upload-step option", "options => options.map(o => o.value).filter(Boolean)"
+    )
+    chosen = offered[-1]  # not the step selected first when more than one is offered
+    page.select_option("#upload-step", chosen)
+    page.set_input_files(
+        "#upload-file",
+        files=[{"name": "program.exe", "mimeType": "application/octet-stream", "buffer": b"MZ"}],
+    )
+    page.click(".exchange-upload button[type=submit]")
+    alert = page.locator("#upload-error")
+    assert "Этот тип файла загрузить нельзя" in alert.inner_text()
+    assert alert.get_attribute("role") == "alert"
+    box = alert.bounding_box()
+    assert 0 <= box["y"] < PHONE["height"] / 2, box
+    assert page.input_value("#upload-step") == chosen
+    assert page.locator("#upload-file").get_attribute("aria-invalid") == "true"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
-from tests.helpers import csrf_token
+from app import create_app
+from tests.helpers import AuthActions, accounts_yaml, csrf_token
 
 
 def test_root_redirects_by_login_state(client, auth):
@@ -123,8 +125,8 @@ def test_a_schools_niko_tab_leads_with_what_to_do_now(app, login_as):
     order = positions(
         page,
         "Что сделать сейчас",
+        'action="/cabinet/niko/uploads#upload-error"',  # before the news (phone)
         "Публикации федерального организатора",
-        'action="/cabinet/niko/uploads"',
         "Отметки о выполнении шагов",
         "<summary>Все шаги с описанием и сроками</summary>",
         '<h3 id="schedule">График проведения</h3>',
@@ -140,8 +142,10 @@ def test_a_coordinators_niko_tab_leads_with_the_region(app, login_as):
         page,
         "Что сделать сейчас",
         "Ход работы школ региона 77",
+        'id="region-table"',
+        "Регион одним взглядом",  # the bars follow the table
+        'action="/cabinet/niko/uploads#upload-error"',
         "Публикации федерального организатора",
-        'action="/cabinet/niko/uploads"',
         '<h3 id="schedule">График проведения</h3>',
     )
     assert order == sorted(order)
@@ -181,3 +185,26 @@ def test_home_shows_a_coordinators_next_step(app, login_as):
     page = login_as("niko__77").get("/cabinet").get_data(as_text=True)
     assert "Убедитесь, что в каждой школе назначен ответственный организатор</strong>" in page
     assert "осталось 6 дней" in page
+
+
+def test_home_names_a_coordinator_once_and_ends_with_nothing_dangling(tmp_path, app_config):
+    """A name that begins with the role («Региональный координатор НИКО, г. Москва») once."""
+    accounts = tmp_path / "named.yaml"
+    accounts.write_text(
+        accounts_yaml().replace(
+            "name: Координатор НИКО, Москва", "name: Региональный координатор НИКО, г. Москва"
+        ),
+        encoding="utf-8",
+    )
+    app = create_app({**app_config, "ACCOUNTS": str(accounts)})
+    coordinator, school = app.test_client(), app.test_client()
+    AuthActions(coordinator).login("niko__77")
+    AuthActions(school).login("edu770001")
+    page = coordinator.get("/cabinet").get_data(as_text=True)
+    who = re.search(r"<p>Вы вошли как (.*?)</p>", page, re.S).group(1)
+    assert who.startswith("<strong>Региональный координатор НИКО, г. Москва</strong>")
+    assert who.count("Региональный координатор НИКО") == 1
+    mine = school.get("/cabinet").get_data(as_text=True)
+    assert "Вы вошли как <strong>Ответственный организатор ОО</strong> — ГБОУ «Школа № 1»" in mine
+    for text in (page, mine):
+        assert "Выполните шаги ниже" not in text

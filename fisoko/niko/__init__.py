@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
         upload_views,
     )
     from fisoko.niko.region import archive_views, progress_views, sample_views
+    from fisoko.niko.tab import views as tab_views
 
     blueprints = (
         material_views.bp,
@@ -49,3 +50,4 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     materials.init_app(app)
     upload_views.init_app(app)
+    tab_views.init_app(app)

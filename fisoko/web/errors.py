@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import sqlite3
 
-from flask import Flask, make_response, render_template, request
+from flask import Flask, g, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from fisoko.files import disk_full
 
 log = logging.getLogger("fisoko")
+WRITE_SKIPPED = "fisoko_write_skipped"  # set on `g` by a best-effort write the disk refused
 
 MESSAGES: dict[int, tuple[str, str]] = {
     400: ("Некорректный запрос", "Запрос не удалось обработать. Обновите страницу и повторите."),
@@ -61,7 +62,9 @@ def _write_failed(error: Exception):
 
 
 def _write_succeeded(response):
-    if disk_full.is_full() and request.method == "POST" and response.status_code < 400:
+    """A POST that succeeded wrote to the disk, unless it skipped a write (`WRITE_SKIPPED`)."""
+    wrote = request.method == "POST" and response.status_code < 400 and not g.get(WRITE_SKIPPED)
+    if disk_full.is_full() and wrote:
         disk_full.cleared()
     return response
 

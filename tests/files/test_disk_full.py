@@ -169,6 +169,9 @@ def test_a_really_full_disk(small_disk, accounts_file):
         assert DISK_WORDS in response.get_data(as_text=True)
         assert files_in(app) == []
         assert client.get("/cabinet/niko").status_code == 200
+        other = app.test_client()  # a login still succeeds; its last-login record is skipped
+        assert AuthActions(other).login("edu770002").status_code == 302
+        assert other.get("/cabinet").status_code == 200
         assert AuthActions(client).logout().status_code == 302
         thief = app.test_client()
         thief.set_cookie("fisoko_session", cookie)
@@ -177,4 +180,4 @@ def test_a_really_full_disk(small_disk, accounts_file):
     finally:
         filler.unlink()
     AuthActions(client).login()
-    assert send(client).status_code == 302
+    assert send(client, name="после.pdf", data=b"%PDF-1.4").status_code == 302

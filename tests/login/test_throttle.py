@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -89,14 +90,43 @@ def test_four_failures_do_not_block(auth):
 
 
 def test_a_block_says_nothing_about_whether_the_login_exists(app):
+    """The two pages differ only in the typed login they keep (and the form's token)."""
     pages = []
     for login in ("edu770001", "edu770099"):
         actions = AuthActions(app.test_client())
         fail(actions, 5, login)
         response = actions.login(login, "again")
         assert response.status_code == 429
-        pages.append(response.get_data(as_text=True))
+        page = response.get_data(as_text=True)
+        assert f'value="{login}"' in page
+        page = page.replace(f'value="{login}"', 'value="LOGIN"')
+        pages.append(re.sub(r'name="csrf_token" type="hidden" value="[^"]+"', "TOKEN", page))
     assert pages[0] == pages[1]
+
+
+def test_the_429_is_the_login_form_with_the_typed_login_and_the_wait(auth, checks):
+    """Not a separate page: the form again, its login kept, the password not, `next` kept."""
+    fail(auth, 5)
+    response = auth.login("edu770001", GOOD, next="/cabinet/niko")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "900"
+    assert 'action="/login?next=/cabinet/niko"' in page
+    assert re.search(r'<input[^>]*name="login"[^>]*value="edu770001"', page)
+    assert GOOD not in page
+    assert 'name="password"' in page and 'name="csrf_token"' in page
+    alert = page.split('role="alert"')[1].split("</div>")[0]
+    assert "Слишком много неудачных попыток входа. Подождите 15 мин" in alert
+    assert "Ошибка 429" not in page and "Вернуться на главную страницу" not in page
+    assert len(checks) == 5
+
+
+def test_a_429_form_logs_in_once_the_wait_is_over(auth, clock):
+    fail(auth, 5)
+    response = auth.login("edu770001", GOOD)
+    assert response.status_code == 429 and "Подождите 15 мин" in response.get_data(as_text=True)
+    clock.advance(15 * 60 + 1)
+    assert auth.login("edu770001", GOOD).status_code == 302
 
 
 def test_a_success_clears_the_pair(auth, checks):

@@ -34,6 +34,15 @@ def test_file_size(size, text):
     assert filters.file_size(size) == text
 
 
+@pytest.mark.parametrize(
+    "number, word",
+    [(1, "файл"), (2, "файла"), (4, "файла"), (5, "файлов"), (11, "файлов"), (12, "файлов"),
+     (14, "файлов"), (21, "файл"), (22, "файла"), (25, "файлов"), (101, "файл"), (111, "файлов")],
+)  # fmt: skip
+def test_plural(number, word):
+    assert filters.plural(number, "файл", "файла", "файлов") == word
+
+
 def test_ru_date():
     assert filters.ru_date(dt.date(2027, 3, 5)) == "05.03.2027"
 

@@ -14,7 +14,7 @@ def test_kept_urls_follow_the_script_root(login_as, app):
     text = mounted.get_data(as_text=True)
     assert 'href="/cabinet/niko"' in plain and 'href="/lk/cabinet/niko"' not in plain
     assert 'href="/lk/cabinet/niko"' in text and 'href="/lk/static/css/style.css"' in text
-    assert 'action="/lk/cabinet/niko/uploads"' in text
+    assert 'action="/lk/cabinet/niko/uploads#upload-error"' in text
     again = client.get("/cabinet/niko").get_data(as_text=True)
     assert 'href="/lk/' not in again
 

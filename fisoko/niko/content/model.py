@@ -10,7 +10,7 @@ import datetime as dt
 import functools
 import re
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -30,12 +30,13 @@ from fisoko.files.yaml_source import (
     mapping_items,
     read_source,
 )
-from fisoko.niko.content import publications
+from fisoko.niko.content import forms, publications
+from fisoko.niko.content.forms import FormSpec
 from fisoko.niko.content.publications import Publication
 from fisoko.niko.content.text import paragraphs
 
 STEP_KEYS = ("id", "title", "deadline", "what")
-STEP_OPTIONAL = ("uploads_until", "opens")
+STEP_OPTIONAL = ("uploads_until", "opens", "results_form")
 STUDY_KEYS = ("title", "round", "about")
 STUDY_OPTIONAL = ("timezone", "opens", "ends")
 DEFAULT_ZONE = "Europe/Moscow"
@@ -87,6 +88,7 @@ class Step:
     opens: dt.date | None = None
     deadline_time: dt.time | None = None
     uploads_until_time: dt.time | None = None
+    results_form: str | None = None  # the name of a form of `results_forms:` (forms.py)
 
     @property
     def due(self) -> dt.datetime:
@@ -166,6 +168,7 @@ class NikoContent:
     timezone: str = DEFAULT_ZONE
     opens: dt.date | None = None
     ends: dt.date | None = None
+    results_forms: dict[str, FormSpec] = field(default_factory=dict)
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -188,6 +191,10 @@ class NikoContent:
     def material(self, file: str) -> Material | None:
         return next((m for m in self.materials if m.file == file), None)
 
+    def form_of(self, step: Step) -> FormSpec | None:
+        """The results form a step takes, or None (parse_content checked that it exists)."""
+        return self.results_forms.get(step.results_form) if step.results_form else None
+
 
 class ContentReader:
     """Collects problems while walking the node tree of one content file."""
@@ -195,6 +202,7 @@ class ContentReader:
     def __init__(self, path: str) -> None:
         self.path = path
         self.problems: list[Problem] = []
+        self.results_forms: dict[str, FormSpec] = {}  # read before the steps that name them
 
     def problem(self, node: yaml.Node, message: str) -> None:
         self.problems.append(Problem(self.path, line_of(node), message))
@@ -259,7 +267,7 @@ class ContentReader:
             return None
         return ScheduleItem(event, start, end, responsible)  # type: ignore[arg-type]
 
-    def step(self, node: yaml.Node, seen: dict[str, int]) -> Step | None:
+    def step(self, node: yaml.Node, seen: dict[str, int], role: str = SCHOOL) -> Step | None:
         f = self.fields(node, "step", STEP_KEYS, STEP_OPTIONAL)
         if f is None or not set(STEP_KEYS) <= f.keys():
             return None
@@ -281,9 +289,16 @@ class ContentReader:
         what = self.text(f["what"], "what")
         until = self.moment(f["uploads_until"], "uploads_until") if "uploads_until" in f else None
         opens = self.date(f["opens"], "opens") if "opens" in f else None
+        form_ok, form = True, None
+        if "results_form" in f:
+            form_ok, form = forms.step_form(
+                self, f["results_form"], self.results_forms, role == SCHOOL
+            )
         optional = (("uploads_until", until), ("opens", opens))
-        if None in (step_id, title, due, what) or any(
-            key in f and value is None for key, value in optional
+        if (
+            None in (step_id, title, due, what)
+            or not form_ok
+            or any(key in f and value is None for key, value in optional)
         ):
             return None
         step = Step(
@@ -295,6 +310,7 @@ class ContentReader:
             opens,
             due[1],  # type: ignore[index]
             until[1] if until else None,
+            form,
         )
         if opens is not None and opens > step.deadline:
             self.problem(f["opens"], "opens: шаг открывается позже своего срока (deadline)")
@@ -309,7 +325,10 @@ class ContentReader:
         if f is None or len(f) < 2:
             return None
         summary = self.text(f["summary"], "summary")
-        steps = [self.step(n, seen) for n in self.items(f["steps"], f"roles.{role}.steps")]
+        steps = [
+            self.step(n, seen, ROLE_KEYS[role])
+            for n in self.items(f["steps"], f"roles.{role}.steps")
+        ]
         if summary is None or not steps or None in steps:
             return None
         return RoleGuide(paragraphs(summary), tuple(steps))  # type: ignore[arg-type]
@@ -417,7 +436,7 @@ def parse_content(data: bytes, path: str) -> NikoContent:
         root,
         "content",
         ("study", "schedule", "roles"),
-        ("materials", "publications", "sample_step"),
+        ("materials", "publications", "sample_step", "results_forms"),
     )
     if top is None or not {"study", "schedule", "roles"} <= top.keys():
         raise Invalid(r.problems)
@@ -431,6 +450,8 @@ def parse_content(data: bytes, path: str) -> NikoContent:
     if opens and ends and ends <= opens:
         r.problem(study["ends"], "ends: исследование должно заканчиваться позже дня начала")
     schedule = [r.schedule_item(n) for n in r.items(top["schedule"], "schedule")]
+    if "results_forms" in top:
+        r.results_forms = forms.read_all(r, top["results_forms"])
     guides: dict[str, RoleGuide | None] = {}
     roles = r.fields(top["roles"], "roles", tuple(ROLE_KEYS)) or {}
     seen: dict[str, int] = {}
@@ -462,6 +483,7 @@ def parse_content(data: bytes, path: str) -> NikoContent:
         timezone=zone,  # type: ignore[arg-type]
         opens=opens,
         ends=ends,
+        results_forms=r.results_forms,
     )
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from fisoko.web.filters import plural
+
 MIB = 1024 * 1024
 
 # The record is inserted only while the owner stays within both limits (one statement, atomic).
@@ -42,8 +44,9 @@ def usage(conn: sqlite3.Connection, owner: str) -> tuple[int, int]:
 def problem(files: int, used: int, quota: Quota, adding: int = 0) -> str | None:
     """Why one more file of `adding` bytes does not fit, in Russian, or None when it does."""
     if files >= quota.files:
+        word = plural(files, "файл", "файла", "файлов")
         return (
-            f"Загружено уже {files} файлов — больше одна учётная запись хранить не может "
+            f"Загружено уже {files} {word} — больше одна учётная запись хранить не может "
             f"(предел — {quota.files}). Удалите ненужные файлы и загрузите снова. "
             "Файл не сохранён."
         )

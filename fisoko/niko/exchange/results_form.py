@@ -4,30 +4,27 @@ The real ЛК takes any file; here a form that is the empty template, has other 
 participant code the school did not issue or holds a score outside its range is refused, with every
 problem listed by row and column in Russian. Reading is bounded: at most `MAX_ROWS` data rows, and
 an XLSX whose unpacked parts exceed `MAX_UNPACKED` is refused before openpyxl parses it.
-openpyxl is used read-only, so memory does not grow with the sheet.
+openpyxl is used read-only and a CSV is read as a stream, so memory does not grow with the file.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import itertools
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from fisoko.niko.content.forms import FormSpec
 
 MAX_ROWS = 10_000
 MAX_UNPACKED = 64 * 1024 * 1024
 CHECKED_SUFFIXES = (".csv", ".xlsx")
-
-
-@dataclass(frozen=True)
-class FormSpec:
-    """A results form as the content describes it: its columns in order, which one holds the
-    participant code, and the maximum score of each score column (scores run from 0)."""
-
-    columns: tuple[str, ...]
-    code_column: str
-    maxima: dict[str, int] = field(default_factory=dict)
+CHUNK = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -43,7 +40,9 @@ class Problem:
         if self.column is not None:
             where.append(f"столбец {self.column}")
         place = ", ".join(where)
-        return f"{place[:1].upper()}{place[1:]}: {self.message}" if place else self.message
+        if not place:  # a sentence on its own, as a list item shows it
+            return f"{self.message[:1].upper()}{self.message[1:]}"
+        return f"{place[:1].upper()}{place[1:]}: {self.message}"
 
 
 class FormRefused(ValueError):
@@ -74,34 +73,57 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def _csv_rows(data: bytes) -> Iterator[list[str]]:
+def _encoding(stream: BinaryIO) -> str:
+    """UTF-8 (a BOM is dropped) when every byte decodes so, else Windows-1251 (Excel in Russian
+    saves CSV in it); read in chunks, so a big file is never held whole."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        text = data.decode("utf-8-sig")
+        while chunk := stream.read(CHUNK):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+        return "utf-8-sig"
     except UnicodeDecodeError:
-        text = data.decode("cp1251")  # Excel in Russian saves CSV in Windows-1251
-    first = text.split("\n", 1)[0]
+        return "cp1251"
+    finally:
+        stream.seek(0)
+
+
+def _csv_rows(stream: BinaryIO) -> Iterator[list[str]]:
+    # A byte cp1251 leaves undefined becomes U+FFFD: the check then names the cell, no 500.
+    text = io.TextIOWrapper(stream, encoding=_encoding(stream), errors="replace", newline="")
+    first = text.readline()
     delimiter = ";" if first.count(";") >= first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader, None)
-    if header is not None:
-        yield [cell.strip() for cell in header]
-    yield from reader  # data cells are stripped where they are read: most need no copy
+    reader = csv.reader(itertools.chain([first], text), delimiter=delimiter)
+    try:
+        header = next(reader, None)
+        if header is not None:
+            yield [cell.strip() for cell in header]
+        yield from reader  # data cells are stripped where they are read: most need no copy
+    except csv.Error as exc:  # a NUL byte, a cell over csv's field limit
+        raise FormRefused([Problem(reader.line_num, None, "файл не читается как CSV")]) from exc
+    finally:
+        text.detach()  # the caller's stream stays open
 
 
-def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
+def _unreadable_xlsx() -> FormRefused:
+    return FormRefused([Problem(None, None, "файл не открывается как таблица XLSX")])
+
+
+def _xlsx_rows(stream: BinaryIO) -> Iterator[list[str]]:
     import openpyxl  # imported here: only a results form needs it
 
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(stream) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError) as exc:
-        raise FormRefused([Problem(None, None, "файл не открывается как таблица XLSX")]) from exc
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+        raise _unreadable_xlsx() from exc
     if unpacked > MAX_UNPACKED:
         raise FormRefused([Problem(None, None, "таблица XLSX слишком велика в распакованном виде")])
+    stream.seek(0)
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on a broken file; all mean the same
-        raise FormRefused([Problem(None, None, "файл не открывается как таблица XLSX")]) from exc
+        raise _unreadable_xlsx() from exc
     try:
         sheet = book.worksheets[0] if book.worksheets else None
         if sheet is None:
@@ -109,7 +131,7 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
         for row in sheet.iter_rows(values_only=True):
             yield [_cell_text(value) for value in row]
     except Exception as exc:
-        raise FormRefused([Problem(None, None, "файл не открывается как таблица XLSX")]) from exc
+        raise _unreadable_xlsx() from exc
     finally:
         book.close()
 
@@ -218,7 +240,23 @@ def check_rows(rows: Iterable[list[str]], spec: FormSpec, issued: set[str]) -> i
     return participants
 
 
+def check_stream(stream: BinaryIO, filename: str, spec: FormSpec, issued: set[str]) -> int:
+    """Check a results form (CSV or XLSX, by its name) read from a seekable binary file; the
+    participant count if good, else FormRefused. The file is read in a stream, never whole."""
+    is_xlsx = filename.lower().endswith(".xlsx")
+    rows = _xlsx_rows(stream) if is_xlsx else _csv_rows(stream)
+    try:
+        return check_rows(rows, spec, issued)
+    finally:
+        rows.close()  # while the stream is still open: the reader lets go of it first
+
+
+def check_file(path: Path, filename: str, spec: FormSpec, issued: set[str]) -> int:
+    """`check_stream` on a file on disk (an upload's temporary file)."""
+    with open(path, "rb") as stream:
+        return check_stream(stream, filename, spec, issued)
+
+
 def check(data: bytes, filename: str, spec: FormSpec, issued: set[str]) -> int:
-    """Check an uploaded results form (CSV or XLSX, by its name); the participant count if good."""
-    rows = _xlsx_rows(data) if filename.lower().endswith(".xlsx") else _csv_rows(data)
-    return check_rows(rows, spec, issued)
+    """`check_stream` on bytes in memory."""
+    return check_stream(io.BytesIO(data), filename, spec, issued)

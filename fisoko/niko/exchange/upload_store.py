@@ -20,6 +20,7 @@ import secrets
 import sqlite3
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -49,7 +50,7 @@ TEMP_PREFIX = ".part-"
 CHUNK = 256 * 1024
 MAX_NAME = 1000
 SWEEP_AFTER = 15 * 60  # seconds
-COLUMNS = "id, owner, role, region, step, name, size, content_type, uploaded_at"
+COLUMNS = "id, owner, role, region, step, name, size, content_type, uploaded_at, participants"
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class Upload:
     size: int
     content_type: str
     uploaded_at: str
+    participants: int | None = None  # a checked results form's participant count
 
 
 def new_id() -> str:
@@ -132,11 +134,14 @@ def save(
     limit: int,
     now: str,
     quota: quotas.Quota | None = None,
+    check: Callable[[Path], int] | None = None,
 ) -> Upload:
     """Store one upload in the order the module docstring explains; nothing is left on failure.
 
     With a quota, an account at its limit is refused before the file is read, and the record is
-    inserted only if the file still fits (see quota.py); otherwise the file goes again.
+    inserted only if the file still fits (see quota.py); otherwise the file goes again. `check`
+    reads the complete temporary file before it is renamed (a results form: its participant
+    count, kept with the record); whatever it raises removes the file and passes on.
     """
     if quota is not None:
         _refuse_over(conn, owner, quota, 0)
@@ -148,23 +153,36 @@ def save(
         size = _write(stream, temp, limit)
         if size == 0:
             raise Refused(400, "Файл пустой. Выберите заполненный файл.")
+        participants = check(temp) if check is not None else None
         replace_with_retry(temp, final)  # an antivirus may hold the fresh file for a moment
         sync_folder(folder)
     except BaseException:
         discard(temp)
         raise
     upload = Upload(
-        upload_id, owner, role, region, step, name, size, content_type_of(name) or "", now
+        upload_id,
+        owner,
+        role,
+        region,
+        step,
+        name,
+        size,
+        content_type_of(name) or "",
+        now,
+        participants,
     )
-    values = (upload.id, owner, role, region, step, name, size, upload.content_type, now)
+    values = (
+        *(upload.id, owner, role, region, step, name, size, upload.content_type, now),
+        participants,
+    )
     try:
         if quota is None:
             conn.execute(
-                f"INSERT INTO uploads ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", values
+                f"INSERT INTO uploads ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values
             )
         else:
             inserted = conn.execute(
-                f"INSERT INTO uploads ({COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?"
+                f"INSERT INTO uploads ({COLUMNS}) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
                 f" WHERE {quotas.GUARD}",
                 values + quota.guard_args(owner, size),
             )

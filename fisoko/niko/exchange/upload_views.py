@@ -4,26 +4,29 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
 
 from flask import Blueprint, Flask, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from fisoko.db import connect, database_path, get_db
 from fisoko.files import disk_full
 from fisoko.niko.content import clock
-from fisoko.niko.content.model import current_content
-from fisoko.niko.exchange import marks, upload_store
+from fisoko.niko.content.model import Step, current_content
+from fisoko.niko.exchange import codes, marks, results_form, upload_store
+from fisoko.niko.exchange.upload_refusal import FILE, STEP, UploadRefusal, UploadRefused
 from fisoko.niko.exchange.upload_store import Upload
 from fisoko.niko.exchange.uploads import account_quota, closed_message, folder, limit, may_see
 from fisoko.refused import Refused
 from fisoko.web.downloads import attachment, no_store
-from fisoko.web.errors import render_error
-from fisoko.web.security import UPLOAD_ENDPOINT, UPLOAD_PATH
+from fisoko.web.security import UPLOAD_PATH
 
 bp = Blueprint("uploads", __name__)
 bp.after_request(no_store)
 log = logging.getLogger("fisoko")
+SHOWN_PROBLEMS = 500  # a results form's problems listed on the page; the count names them all
 
 
 def _visible_or_404(upload_id: str) -> Upload:
@@ -33,16 +36,58 @@ def _visible_or_404(upload_id: str) -> Upload:
     return upload
 
 
+def _open_step(account, chosen: str) -> Step:
+    """The account's step the form chose, if it takes files now; else Refused."""
+    step = current_content().guide(account.role).step(chosen)
+    if step is None:
+        raise Refused(400, "Выберите шаг, к которому относится файл, из списка.")
+    if not step.accepts_uploads(clock.wall()):
+        raise Refused(400, closed_message(step))
+    return step
+
+
+def _in_place(
+    status: int, message: str, chosen: str, field: str = FILE, problems: tuple[str, ...] = ()
+) -> UploadRefused:
+    """The refusal the tab answers with: its status, the message beside the form, the step kept."""
+    return UploadRefused(UploadRefusal(status, message, chosen, field, problems))
+
+
+def _form_check(account, step: Step, name: str) -> Callable[[Path], int] | None:
+    """The results form check of a CSV or XLSX sent to a step that takes one; else None."""
+    spec = current_content().form_of(step)
+    if spec is None or not results_form.is_checked(name):
+        return None
+    issued = {code.code for code in codes.of_school(get_db(), account.login)}
+    return partial(results_form.check_file, filename=name, spec=spec, issued=issued)
+
+
+def _form_refused(refused: results_form.FormRefused, chosen: str) -> UploadRefused:
+    """A results form with problems: how many, and each by row and column (the first ones)."""
+    problems = [str(problem) for problem in refused.problems]
+    shown = problems[:SHOWN_PROBLEMS]
+    if len(problems) > SHOWN_PROBLEMS:
+        shown.append(
+            f"…и ещё {len(problems) - SHOWN_PROBLEMS} (исправьте показанные и проверьте остальные)."
+        )
+    count = len(problems)
+    message = (
+        f"Форма сбора результатов не принята, замечаний: {count}. Исправьте файл и загрузите "
+        "его снова. Файл не сохранён."
+    )
+    return _in_place(400, message, chosen, FILE, tuple(shown))
+
+
 @bp.route(UPLOAD_PATH, methods=["POST"])
 @login_required
 def upload():
-    """Store a file for one of the account's steps; 400/413 with a Russian message otherwise."""
+    """Store a file for one of the account's steps; refused: the tab again, with why."""
     account = current_user.account
-    step = current_content().guide(account.role).step(request.form.get("step", ""))
-    if step is None:
-        return render_error(400, "Выберите шаг, к которому относится файл, из списка.")
-    if not step.accepts_uploads(clock.wall()):
-        return render_error(400, closed_message(step))
+    chosen = request.form.get("step", "")
+    try:
+        step = _open_step(account, chosen)
+    except Refused as refused:
+        raise _in_place(refused.status, refused.message, chosen, STEP) from None
     sent = request.files.get("file")
     try:
         name = upload_store.clean_name(sent.filename if sent else None)
@@ -58,18 +103,23 @@ def upload():
             limit=limit(),
             now=clock.now_utc(),
             quota=account_quota(),
+            check=_form_check(account, step, name),
         )
     except Refused as refused:
-        return render_error(refused.status, refused.message)
+        raise _in_place(refused.status, refused.message, chosen) from None
+    except results_form.FormRefused as refused:
+        raise _form_refused(refused, chosen) from None
     except (OSError, sqlite3.Error) as error:
         if disk_full.is_disk_full(error):
             disk_full.noticed(error)
-            return render_error(disk_full.STATUS, disk_full.MESSAGE)
+            raise _in_place(disk_full.STATUS, disk_full.MESSAGE, chosen) from None
         log.exception("загрузки: не удалось сохранить файл от %s", account.login)
-        return render_error(500, "Не удалось сохранить файл. Попробуйте ещё раз позже.")
+        message = "Не удалось сохранить файл. Попробуйте ещё раз позже."
+        raise _in_place(500, message, chosen) from None
     marks.touch(account)
     log.info("uploads: %s stored %s (%d bytes)", account.login, saved.id, saved.size)
-    flash(f"Файл «{saved.name}» загружен.", "info")
+    counted = "" if saved.participants is None else f" Участников в форме: {saved.participants}."
+    flash(f"Файл «{saved.name}» загружен.{counted}", "info")
     return redirect(url_for("cabinet.niko"))
 
 
@@ -100,16 +150,8 @@ def delete(upload_id: str):
     return redirect(url_for("cabinet.niko"))
 
 
-def _too_large(error: RequestEntityTooLarge):
-    """A file that is too big gets the upload limit; any other oversized body a plain 413."""
-    if request.endpoint == UPLOAD_ENDPOINT:
-        return render_error(413, upload_store.too_large_message(limit()))
-    return render_error(413)
-
-
 def init_app(app: Flask) -> None:
-    """The Russian 413 page, and removing what a crash may have left in the folder."""
-    app.register_error_handler(RequestEntityTooLarge, _too_large)
+    """Remove what a crash may have left in the uploads folder."""
     conn = connect(database_path(app))
     try:
         removed = upload_store.sweep(conn, folder(app))

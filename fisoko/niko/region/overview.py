@@ -1,16 +1,24 @@
 """The coordinator's table of the region: every school against the school steps, and its CSV.
 
-It reads what the exchange keeps (step marks and activity, upload and code counts) and the sample.
+It reads what the exchange keeps (step marks and activity, upload and code counts), the sample and
+each school's last login.
+
+Which schools count is decided once, by `counted_schools`: a disabled account is shown apart and
+left out of every number (the overview's counts, the bars, the late schools, the sample's totals),
+so no two numbers on the page disagree about how many schools there are. The CSV still has a row
+for every school of the region, as the contract says, the disabled ones after the counted.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from dataclasses import dataclass
 
 from fisoko.accounts.store import SCHOOL, Account, current_store
 from fisoko.db import get_db
+from fisoko.login import last_login
 from fisoko.niko.content import clock
 from fisoko.niko.content.model import Step, current_content
 from fisoko.niko.exchange import codes as participant_codes
@@ -20,6 +28,7 @@ from fisoko.niko.region.sample import RegionSample
 
 CSV_EXTRA = ("steps_done", "uploads", "last_activity", "codes", "sample", "returned")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CSV_LAST = ("last_login",)  # always the last column: later columns go before it
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,7 @@ class SchoolRow:
     sample: str = "in"
     waiting: int = 0  # uploads waiting for the coordinator's review (reviews.py)
     returned: int = 0  # uploads returned for rework
+    last_login: str | None = None
 
 
 @dataclass(frozen=True)
@@ -45,10 +55,20 @@ class Overview:
     rows: tuple[SchoolRow, ...]
     done_counts: tuple[int, ...]
     sample: RegionSample = RegionSample()
+    disabled: tuple[SchoolRow, ...] = ()  # shown apart, counted nowhere
+
+
+def counted_schools(region: str) -> tuple[tuple[Account, ...], tuple[Account, ...]]:
+    """The region's schools that count (every enabled account) and, apart, the disabled ones."""
+    counted: list[Account] = []
+    disabled: list[Account] = []
+    for school in current_store().schools_of(region):
+        (disabled if school.disabled else counted).append(school)
+    return tuple(counted), tuple(disabled)
 
 
 def overview(region: str) -> Overview:
-    """The region's table: every school of the accounts file, with marks, uploads, activity."""
+    """The region's table: its counted schools with marks, uploads, activity; the disabled apart."""
     db = get_db()
     steps = current_content().guide(SCHOOL).steps
     done: dict[str, set[str]] = {}
@@ -59,14 +79,16 @@ def overview(region: str) -> Overview:
     activity = dict(db.execute("SELECT login, at FROM activity WHERE region = ?", (region,)))
     uploads = upload_store.counts_by_owner(db, region)
     codes = participant_codes.counts_by_school(db, region)
+    logins = last_login.of_region(db, region)
     region_sample = sample.of_region(db, region)
     reviewed = reviews.counts_by_school(db, region)
     today = clock.today()
     late = {s.id for s in steps if s.deadline < today}
-    rows = []
+    rows, apart = [], []
+    counted = {school.login for school in counted_schools(region)[0]}
     for school in current_store().schools_of(region):
         marked = frozenset(done.get(school.login, ()))
-        rows.append(
+        (rows if school.login in counted else apart).append(
             SchoolRow(
                 school,
                 marked,
@@ -76,10 +98,11 @@ def overview(region: str) -> Overview:
                 codes.get(school.login, 0),
                 region_sample.status(school.login),
                 *reviewed.get(school.login, (0, 0)),
+                last_login=logins.get(school.login),
             )
         )
     counts = tuple(sum(s.id in r.done for r in rows) for s in steps)
-    return Overview(tuple(steps), tuple(rows), counts, region_sample)
+    return Overview(tuple(steps), tuple(rows), counts, region_sample, tuple(apart))
 
 
 def _cell(text: str) -> str:
@@ -87,12 +110,24 @@ def _cell(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
+def iso_local(stamp: str | None) -> str:
+    """A stored UTC moment as ISO date-time in the study's zone (seconds, with the offset)."""
+    if not stamp:
+        return ""
+    moment = dt.datetime.fromisoformat(stamp).astimezone(current_content().zone)
+    return moment.isoformat(timespec="seconds")
+
+
 def overview_csv(table: Overview) -> bytes:
-    """The table as CSV for Excel: UTF-8 with BOM, ';' between cells, one row per school."""
+    """The table as CSV for Excel: UTF-8 with BOM, ';' between cells, one row per school.
+
+    The contract promises a row per school of the region, so disabled schools are listed too,
+    after the counted ones; they are left out of the page's numbers, not out of the export.
+    """
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["login", "name", *(s.id for s in table.steps), *CSV_EXTRA])
-    for row in table.rows:
+    writer.writerow(["login", "name", *(s.id for s in table.steps), *CSV_EXTRA, *CSV_LAST])
+    for row in (*table.rows, *table.disabled):
         writer.writerow(
             [
                 row.account.login,
@@ -104,6 +139,7 @@ def overview_csv(table: Overview) -> bytes:
                 row.codes,
                 row.sample,
                 row.returned,
+                iso_local(row.last_login),
             ]
         )
     return "\ufeff".encode() + out.getvalue().encode("utf-8")

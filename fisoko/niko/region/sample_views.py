@@ -9,6 +9,7 @@ from fisoko.accounts.store import COORDINATOR, SCHOOL, current_store
 from fisoko.db import get_db
 from fisoko.login import audit
 from fisoko.niko.content import clock
+from fisoko.niko.region.overview import counted_schools
 from fisoko.niko.region.sample import (
     IN,
     REPLACE,
@@ -72,7 +73,7 @@ def _confirmation(on: bool):
     forget(region)
     if changed:
         action = "sample.confirm" if on else "sample.unconfirm"
-        schools = {s.login for s in current_store().schools_of(region)}
+        schools = {s.login for s in counted_schools(region)[0]}
         replaced = len(schools & of_region(get_db(), region).marks.keys())
         audit.event(coordinator.login, action, region=region, to_replace=str(replaced))
     if on:

@@ -9,18 +9,22 @@ from __future__ import annotations
 import datetime as dt
 from functools import partial
 
-from flask import current_app, render_template, request
+from flask import Flask, current_app, make_response, render_template, request
 from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from fisoko.accounts.store import Account
 from fisoko.db import get_db
 from fisoko.niko.content import clock
 from fisoko.niko.content.model import current_content
 from fisoko.niko.exchange import codes, marks, materials, reviews, upload_store, uploads
+from fisoko.niko.exchange.upload_refusal import UploadRefusal, UploadRefused
 from fisoko.niko.region import overview, sample
 from fisoko.niko.region import table as region
 from fisoko.niko.tab import agenda, news
 from fisoko.web import fragments, query
+from fisoko.web.errors import render_error
+from fisoko.web.security import UPLOAD_ENDPOINT
 
 
 def _agenda(
@@ -49,17 +53,26 @@ def niko():
 
     Opening it clears the «новое» marks of the publications it shows, from the next view on.
     """
+    return page()
+
+
+def page(refusal: UploadRefusal | None = None):
+    """The tab as GET /cabinet/niko shows it; with a refused upload, the message beside the
+    upload form, its step kept selected, and the refusal's status (nothing written then)."""
     account = current_user.account
     content = current_content()
     guide = content.guide(account.role)
     today, limit_mb = clock.today(), current_app.config["MAX_UPLOAD_MB"]
     now, step_states, overview = _agenda(account, today)
     feed = news.feed(account)
-    news.mark_seen(account, feed)
+    if refusal is None:
+        news.mark_seen(account, feed)
     upload_steps, selected = uploads.form_steps(guide, clock.wall())
+    if refusal is not None and any(step.id == refusal.step for _, step in upload_steps):
+        selected = refusal.step
     listed = uploads.listed(account, query.page_number(request.args.get("page")))
     table = region.build(overview, request.args, today) if overview is not None else None
-    return render_template(
+    html = render_template(
         "cabinet/niko.html",
         account=account,
         study=fragments.render_once("cabinet/_study.html", content=content),
@@ -79,9 +92,11 @@ def niko():
             selected=selected,
             upload_limit_mb=limit_mb,
             upload_types=tuple(sorted(upload_store.ALLOWED_TYPES)),
+            invalid=refusal.field if refusal else "",
         )
         if upload_steps
         else None,
+        upload_refusal=refusal,
         step_states=step_states,
         returned=_returned(account, guide),
         overview=overview,
@@ -92,6 +107,26 @@ def niko():
         sample_state=None if account.is_coordinator else sample.school_state(account),
         codes_count=None if account.is_coordinator else codes.count_of(account.login),
     )
+    return html if refusal is None else make_response(html, refusal.status)
+
+
+def _refused(error: UploadRefused):
+    """A refused upload: the tab again, with why beside the upload form."""
+    return page(error.refusal)
+
+
+def _too_large(error: RequestEntityTooLarge):
+    """A body over the upload limit that the app sees (its form unread, so no step is known):
+    the tab with the limit for a logged-in uploader; anything else gets the plain 413 page."""
+    if request.endpoint == UPLOAD_ENDPOINT and current_user.is_authenticated:
+        return page(UploadRefusal(413, upload_store.too_large_message(uploads.limit())))
+    return render_error(413)
+
+
+def init_app(app: Flask) -> None:
+    """Answer refused uploads with the tab."""
+    app.register_error_handler(UploadRefused, _refused)
+    app.register_error_handler(RequestEntityTooLarge, _too_large)
 
 
 def _links(listed: uploads.ListPage, table: region.RegionPage | None):

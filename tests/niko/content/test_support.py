@@ -7,10 +7,12 @@ import textwrap
 
 import pytest
 
+from fisoko.files import disk_full
 from fisoko.files.yaml_source import Invalid
 from fisoko.niko.content.model import load_content
 from fisoko.niko.content.support import load_support, parse_support
-from fisoko.niko.exchange import upload_store, uploads
+from fisoko.niko.exchange import upload_store, upload_views, uploads
+from fisoko.niko.exchange.results_form import FormRefused
 from fisoko.refused import Refused
 from fisoko.settings import BASE_DIR
 from tests.helpers import run_app
@@ -87,7 +89,9 @@ def test_every_upload_error_the_app_gives_is_explained():
     messages += [
         "Выберите шаг, к которому относится файл, из списка.",
         "Файл пустой. Выберите заполненный файл.",
+        disk_full.MESSAGE,
     ]
+    messages.append(upload_views._form_refused(FormRefused([]), "").refusal.message)
     assert [m for m in messages if not _explained(m)] == []
 
 

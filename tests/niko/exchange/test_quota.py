@@ -32,6 +32,14 @@ def test_problem_names_the_limit_that_is_reached():
     assert problem(0, 2 * MIB, quota) is not None  # full before the file is read
 
 
+@pytest.mark.parametrize(
+    "files, text",
+    [(1, "1 файл "), (2, "2 файла"), (5, "5 файлов"), (11, "11 файлов"), (21, "21 файл ")],
+)
+def test_the_count_is_said_in_russian(files, text):
+    assert f"Загружено уже {text}" in problem(files, 0, Quota(files=files, bytes=MIB), 1)
+
+
 def test_the_file_over_the_count_is_refused_and_nothing_is_stored(login_as, app):
     school = login_as("edu770001")
     for number in range(3):
@@ -40,7 +48,7 @@ def test_the_file_over_the_count_is_refused_and_nothing_is_stored(login_as, app)
     response = send(school, name="fourth.pdf", data=b"%PDF x")
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "Загружено уже 3 файлов" in page and "Файл не сохранён" in page
+    assert "Загружено уже 3 файла" in page and "Файл не сохранён" in page
     assert files_in(app) == before_files and records(app) == before_rows
     other = login_as("edu770002")  # the quota is per account
     assert send(other, name="other.pdf", data=b"%PDF x").status_code == 302

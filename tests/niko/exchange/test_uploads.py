@@ -24,7 +24,7 @@ from fisoko.niko.content.model import RoleGuide
 from fisoko.niko.exchange import upload_store
 from fisoko.niko.exchange.uploads import folder as uploads_folder
 from fisoko.web.security import UPLOAD_ENDPOINT, UPLOAD_PATH
-from tests.helpers import csrf_token, kill_writer, writer_process
+from tests.helpers import csrf_token, kill_writer, without_results_forms, writer_process
 
 UPLOAD_LINK_RE = re.compile(r'href="/cabinet/niko/uploads/([0-9a-f]{32})"')
 CYRILLIC = "Форма сбора результатов №1 «8 класс».xlsx"
@@ -34,6 +34,12 @@ CYRILLIC = "Форма сбора результатов №1 «8 класс».x
 def app_config(app_config):
     """A 1 MB limit, so that the limit is cheap to cross."""
     return {**app_config, "MAX_UPLOAD_MB": 1}
+
+
+@pytest.fixture(autouse=True)
+def plain_steps(app):
+    """No step takes a results form here: these files are not results forms."""
+    without_results_forms(app)
 
 
 def form(token: str, step: str, name: str, data: bytes) -> dict:
@@ -463,7 +469,7 @@ def test_start_up_sweeps_what_a_crash_left(app, app_config):
     conn = sqlite3.connect(database_path(app))
     conn.execute(
         "INSERT INTO uploads VALUES (?, 'edu770001', 'school', '77', 'upload-form', 'a.pdf', 1,"
-        " 'application/pdf', '2027-03-20T10:00:00.000000+00:00')",
+        " 'application/pdf', '2027-03-20T10:00:00.000000+00:00', NULL)",
         (kept_id,),
     )
     conn.commit()
@@ -586,7 +592,7 @@ def test_no_open_step_means_no_upload_form(login_as, app):
     on(app, dt.date(2027, 1, 2))
     page = login_as("edu770001").get("/cabinet/niko").get_data(as_text=True)
     assert "Приём файлов по всем вашим шагам закончился" in page
-    assert 'action="/cabinet/niko/uploads"' not in page
+    assert 'action="/cabinet/niko/uploads' not in page
 
 
 def test_an_antivirus_holding_the_fresh_file_is_waited_out(login_as, app, monkeypatch):

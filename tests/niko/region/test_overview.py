@@ -6,10 +6,12 @@ import csv
 import datetime as dt
 import io
 import re
+import sqlite3
 
 import pytest
 
 from app import create_app
+from fisoko.db import database_path
 from fisoko.niko.region import overview as progress
 from tests.helpers import AuthActions, csrf_token
 
@@ -30,6 +32,7 @@ HEADER = [
     "codes",
     "sample",
     "returned",
+    "last_login",  # always last
 ]
 
 
@@ -116,7 +119,7 @@ def test_the_coordinator_sees_the_region_table(login_as):
     assert "edu770001" in table and "edu770002" in table
     assert "edu780001" not in table
     assert table.count("exchange-cell--done") == 1
-    assert "1 из 3" in table
+    assert "1 из 2" in table  # edu770009 is disabled: shown apart, counted nowhere
     assert "просрочен" in table
     assert 'href="/cabinet/niko/progress.csv"' in table
 
@@ -149,11 +152,11 @@ def test_the_csv_for_excel(login_as):
         ["edu770001", "ГБОУ «Школа № 1»"],
         ["edu770002", "ГБОУ «Школа № 2»"],
         ["edu770009", "ГБОУ «Закрытая школа»"],
-    ]
+    ]  # the contract's row per school: the disabled one too, after the counted
     assert rows[1][2:][:5] == ["0", "1", "1", "0", "0"]
     assert rows[1][7:9] == ["2", "0"]
     assert re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", rows[1][9])
-    assert rows[2][2:] == ["0", "0", "0", "0", "0", "0", "0", "", "0", "in", "0"]
+    assert rows[2][2:] == ["0", "0", "0", "0", "0", "0", "0", "", "0", "in", "0", ""]
 
 
 @pytest.mark.parametrize("login", ["edu770001", "edu780001"])
@@ -202,3 +205,43 @@ def test_progress_survives_a_restart(login_as, app_config):
 )
 def test_names_cannot_become_excel_formulas(text, cell):
     assert progress._cell(text) == cell
+
+
+def test_a_disabled_school_is_shown_apart_and_counted_nowhere(app, login_as):
+    """The issue's example: «Действующих: 2; с просроченными: 2» above bars that said «3 из 3»."""
+    with sqlite3.connect(database_path(app)) as conn:  # marked before it was disabled
+        conn.execute(
+            "INSERT INTO step_marks VALUES ('edu770009', '77', 'class-lists', 1, "
+            "'2027-03-01T10:00:00+00:00')"
+        )
+    coordinator = login_as("niko__77")
+    page = coordinator.get("/cabinet/niko").get_data(as_text=True)
+    assert "Действующих учётных записей школ региона 77: 2; с просроченными шагами: " in page
+    assert "<strong>2</strong>" in page.split("с просроченными шагами: ")[1][:20]
+    bars = re.findall(r'<p class="glance__text">(.*?)\n', page)
+    assert bars[:2] == [
+        "Выполнили: 0, просрочили: 2, не начали: 0 — из 2.",
+        "Выполнили: 0, просрочили: 2, не начали: 0 — из 2.",
+    ]
+    assert "Школ в выборке: <strong>2</strong> из 2" in page
+    table = page[page.index('id="region-table"') : page.index("</table>")]
+    assert "edu770009" not in table and table.count("из 2</td>") == 5
+    assert "exchange-cell--done" not in table
+    apart = page[page.index("Отключённые учётные записи: 1") :]
+    assert "<code>edu770009</code> — ГБОУ «Закрытая школа»" in apart[: apart.index("</ul>")]
+    rows = read_csv(coordinator.get("/cabinet/niko/progress.csv"))
+    assert [r[0] for r in rows[1:]] == ["edu770001", "edu770002", "edu770009"]
+    late = coordinator.get("/cabinet/niko?show=late").get_data(as_text=True)
+    assert "Показано 1–2 из 2 (всего школ: 2)." in late
+
+
+def test_counted_schools_splits_the_disabled_off(app):
+    with app.test_request_context():
+        counted, disabled = progress.counted_schools("77")
+    assert [s.login for s in counted] == ["edu770001", "edu770002"]
+    assert [s.login for s in disabled] == ["edu770009"]
+
+
+def test_no_disabled_accounts_no_such_list(login_as):
+    page = login_as("niko__78").get("/cabinet/niko").get_data(as_text=True)
+    assert "Отключённые учётные записи" not in page

@@ -98,8 +98,7 @@ def test_every_school_is_in_the_sample_until_the_coordinator_says_otherwise(logi
     assert sample_column(login_as("niko__77")) == {
         "edu770001": "in",
         "edu770002": "in",
-        "edu770009": "in",
-    }
+    }  # the disabled edu770009 is counted nowhere, not in the CSV either
 
 
 def test_replace_keep_confirm_and_unconfirm(login_as, audit_file):
@@ -114,7 +113,6 @@ def test_replace_keep_confirm_and_unconfirm(login_as, audit_file):
     assert sample_column(coordinator) == {
         "edu770001": "replace",
         "edu770002": "confirmed",
-        "edu770009": "confirmed",
     }
     page = coordinator.get("/cabinet/niko").get_data(as_text=True)
     assert "Выборка подтверждена" in page and "Снять подтверждение" in page
@@ -268,7 +266,9 @@ def test_a_school_removed_from_the_accounts_file_is_not_counted(
     coordinator = create_app(app_config).test_client()  # the same database, the edited file
     AuthActions(coordinator).login("niko__77")
     page = coordinator.get("/cabinet/niko").get_data(as_text=True)
-    assert "Школ в выборке: <strong>2</strong> из 2; на замену: <strong>0</strong>" in page
+    assert (
+        "Школ в выборке: <strong>1</strong> из 1; на замену: <strong>0</strong>" in page
+    )  # edu770009 disabled
     assert "edu770002" not in sample_column(coordinator)
 
 
