@@ -241,7 +241,8 @@ def test_the_coordinator_sees_how_many_codes_each_school_issued(issued):
     assert {r[0]: r[column] for r in rows[1:]} == {
         "edu770001": "4",
         "edu770002": "0",
-    }  # the disabled edu770009 is counted nowhere
+        "edu770009": "0",
+    }  # the disabled school keeps its row in the CSV
     rows = read_csv(issued["niko__78"].get("/cabinet/niko/progress.csv"))
     assert [(r[0], r[column]) for r in rows[1:]] == [("edu780001", "2")]
 

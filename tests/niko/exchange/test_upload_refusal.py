@@ -130,7 +130,7 @@ def test_the_quota_refusal_gets_the_tab_and_keeps_what_was_there(login_as, app):
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert_the_tab(page)
-    assert "Загружено уже 2 файлов" in alert_of(page)
+    assert "Загружено уже 2 файла" in alert_of(page)
     assert selected_step(page) == CHOSEN
     assert (records(app), files_in(app)) == before
 

@@ -98,7 +98,8 @@ def test_every_school_is_in_the_sample_until_the_coordinator_says_otherwise(logi
     assert sample_column(login_as("niko__77")) == {
         "edu770001": "in",
         "edu770002": "in",
-    }  # the disabled edu770009 is counted nowhere, not in the CSV either
+        "edu770009": "in",
+    }  # the disabled school keeps its row in the CSV, counted nowhere on the page
 
 
 def test_replace_keep_confirm_and_unconfirm(login_as, audit_file):
@@ -113,6 +114,7 @@ def test_replace_keep_confirm_and_unconfirm(login_as, audit_file):
     assert sample_column(coordinator) == {
         "edu770001": "replace",
         "edu770002": "confirmed",
+        "edu770009": "confirmed",
     }
     page = coordinator.get("/cabinet/niko").get_data(as_text=True)
     assert "Выборка подтверждена" in page and "Снять подтверждение" in page
