@@ -23,6 +23,7 @@ from fisoko.files.private import private_folder
 from fisoko.files.yaml_source import Invalid
 from fisoko.login import audit, lanes, throttle
 from fisoko.niko.content import rehearsal
+from fisoko.russian_argparse import RussianArgumentParser
 from fisoko.sessions import cookie as session_cookie
 from fisoko.sessions import csrf_tokens, lifecycle
 from fisoko.web import errors, filters, health, security, server, stopping, url_cache
@@ -135,15 +136,21 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = RussianArgumentParser(
         prog="python app.py",
+        usage_line="python app.py [--host H] [--port P] [--accounts PATH]",
         description="ФИС ОКО (локальная копия): запустить сервер личного кабинета (waitress).",
         epilog="Команды учётных записей: python app.py accounts --help",
     )
-    parser.add_argument("--host", help="адрес сервера (по умолчанию 127.0.0.1, FISOKO_HOST)")
-    parser.add_argument("--port", help="порт (по умолчанию 8080, FISOKO_PORT)")
-    parser.add_argument(
-        "--accounts", help="файл учётных записей (по умолчанию accounts.yaml, FISOKO_ACCOUNTS)"
+    options = parser.options
+    options.add_argument(
+        "--host", metavar="H", help="адрес сервера (по умолчанию 127.0.0.1, FISOKO_HOST)"
+    )
+    options.add_argument("--port", metavar="P", help="порт (по умолчанию 8080, FISOKO_PORT)")
+    options.add_argument(
+        "--accounts",
+        metavar="PATH",
+        help="файл учётных записей (по умолчанию accounts.yaml, FISOKO_ACCOUNTS)",
     )
     return parser.parse_args(argv)
 

@@ -60,13 +60,19 @@ def request(port: int, method: str, path: str, body: str = "", cookie: str = "")
 
 @contextlib.contextmanager
 def serve(
-    kind: str, workdir: Path, prefix: list[str], env: dict[str, str], variant: tuple[str, ...] = ()
+    kind: str,
+    workdir: Path,
+    prefix: list[str],
+    env: dict[str, str],
+    variant: tuple[str, ...] = (),
+    root: Path = ROOT,
 ) -> Iterator[int]:
-    """Start the app ('app'), the app with another login queue ('lane', bench/lane_variant.py
-    with `variant` as its arguments) or the baseline ('hello') on a free port; yield the port."""
+    """Start the app ('app', the one in `root`), the app with another login queue ('lane',
+    bench/lane_variant.py with `variant` as its arguments) or the baseline ('hello') on a free
+    port; yield the port."""
     port = free_port()
     if kind in ("app", "lane"):
-        script = ROOT / ("app.py" if kind == "app" else "bench/lane_variant.py")
+        script = root / "app.py" if kind == "app" else ROOT / "bench" / "lane_variant.py"
         cmd = [sys.executable, str(script), *variant, "--host", "127.0.0.1", "--port", str(port)]
         probe = "/healthz"
     else:
@@ -74,7 +80,7 @@ def serve(
         probe = "/"
     full_env = {**os.environ, "FISOKO_SECRET_KEY": secrets.token_hex(32), **env}
     log = open(workdir / f"{kind}-{port}.log", "wb")
-    process = subprocess.Popen([*prefix, *cmd], cwd=ROOT, env=full_env, stdout=log, stderr=log)
+    process = subprocess.Popen([*prefix, *cmd], cwd=root, env=full_env, stdout=log, stderr=log)
     try:
         _wait_ready(process, port, probe, workdir / f"{kind}-{port}.log")
         yield port

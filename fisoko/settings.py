@@ -63,6 +63,9 @@ def defaults() -> dict[str, object]:
         "CONNECTION_LIMIT": 200,
         "CONNECTIONS_PER_ADDRESS": 20,
         "CHANNEL_TIMEOUT": 30,
+        "HEADER_SECONDS": 10,
+        "BODY_MIN_RATE": 500,
+        "BODY_GRACE_SECONDS": 10,
         "UPLOAD_MAX_FILES": 100,
         "UPLOAD_MAX_TOTAL_MB": 500,
     }
@@ -160,6 +163,9 @@ def normalize(config: dict) -> None:
     _integer(config, "CONNECTION_LIMIT", 10, 10_000)
     _integer(config, "CONNECTIONS_PER_ADDRESS", 0, 10_000)
     _integer(config, "CHANNEL_TIMEOUT", 1, 3600)
+    _seconds(config, "HEADER_SECONDS", 3600)
+    _integer(config, "BODY_MIN_RATE", 0, 100 * MIB)
+    _seconds(config, "BODY_GRACE_SECONDS", 3600)
     _integer(config, "UPLOAD_MAX_FILES", 1, 1_000_000)
     _integer(config, "UPLOAD_MAX_TOTAL_MB", 1, 10_000_000)
     config["AUDIT_LOG"] = str(config["AUDIT_LOG"] or "").strip()

@@ -107,11 +107,32 @@ def test_python_app_py_with_invalid_accounts_exits_1_without_traceback(tmp_path)
     assert re.search(rf"^{re.escape(str(bad))}:\d+: ", result.stderr, re.M)
 
 
-def test_python_app_py_help_lists_the_flags():
+def test_python_app_py_help_lists_the_flags_in_russian():
     result = run_app("--help")
     assert result.returncode == 0
-    for flag in ("--host", "--port", "--accounts"):
+    for flag in ("--host H", "--port P", "--accounts PATH"):
         assert flag in result.stdout
+    assert result.stdout.startswith("Использование: python app.py [--host H] [--port P]")
+    assert "Параметры:" in result.stdout and "Показать эту справку и выйти." in result.stdout
+    for english in ("usage:", "options:", "show this help"):
+        assert english not in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--bogus"], "неизвестные параметры: --bogus."),
+        (["--port"], "после --port нужно значение."),
+        (["--help=1"], "параметр --help не принимает значения."),
+        (["--ho", "x"], "неизвестные параметры: --ho x."),  # no abbreviations of the flags
+    ],
+)
+def test_python_app_py_usage_errors_in_russian_exit_2(args, message):
+    result = run_app(*args)
+    assert result.returncode == 2
+    assert result.stderr.startswith("Использование: python app.py ")
+    assert f"Ошибка: {message}\nПодробнее: python app.py --help\n" in result.stderr
+    assert "error:" not in result.stderr and "usage:" not in result.stderr
 
 
 @pytest.mark.slow

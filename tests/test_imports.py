@@ -113,3 +113,41 @@ def test_niko_domain_modules_take_no_request():
                 used = {a.name for a in node.names} & {"request", "current_user", "Blueprint"}
                 taking += [f"{name}: {u}" for u in sorted(used)]
     assert taking == []
+
+
+def _type_checking_only(path: Path) -> set[str]:
+    """Modules a file imports only under `if TYPE_CHECKING:` (for annotations, never run)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        test = getattr(node, "test", None)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.dump(test):
+            for inner in node.body:
+                if isinstance(inner, ast.ImportFrom) and inner.module:
+                    found |= {inner.module, *(f"{inner.module}.{a.name}" for a in inner.names)}
+    return found
+
+
+def test_login_and_web_do_not_import_niko():
+    """The login guard and the request plumbing sit below НИКО: the clock is `fisoko.clock`.
+
+    An import under `if TYPE_CHECKING:` (a type in an annotation) does not count.
+    """
+    files = module_files()
+    wrong = [
+        f"{name} -> {target}"
+        for name, targets in graph().items()
+        if name.startswith(("fisoko.login", "fisoko.web"))
+        for target in targets - _type_checking_only(files[name])
+        if target.startswith("fisoko.niko")
+    ]
+    assert wrong == []
+
+
+def test_type_checking_imports_are_told_apart(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from a.b import C\n"
+        "from d import e\n",
+        encoding="utf-8",
+    )
+    assert _type_checking_only(module) == {"a.b", "a.b.C"}

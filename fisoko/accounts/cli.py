@@ -12,7 +12,6 @@ from typing import NoReturn
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 
 from fisoko.accounts import bulk_import, edit
 from fisoko.accounts.edit import Document, EditError, NewAccount
@@ -32,6 +31,7 @@ from fisoko.console import never_fail_to_encode
 from fisoko.files.atomic_file import Busy, Changed, locked, replace_if_unchanged, write_new
 from fisoko.files.device_names import device_name_problem
 from fisoko.files.yaml_source import Invalid
+from fisoko.russian_click import Interrupted, RussianAppGroup
 
 
 class Failure(click.ClickException):
@@ -49,11 +49,14 @@ password_stdin_option = click.option(
     help="прочитать пароль одной строкой UTF-8 со стандартного ввода (без пробелов по краям)",
 )
 cost_option = click.option(
-    "--cost", type=click.IntRange(4, 31), help="сложность bcrypt (по умолчанию BCRYPT_COST, 12)"
+    "--cost",
+    type=click.IntRange(4, 31),
+    metavar="N",
+    help="сложность bcrypt (по умолчанию BCRYPT_COST, 12)",
 )
 
 
-@click.group("accounts", cls=AppGroup, help="Проверка и правка файла учётных записей.")
+@click.group("accounts", cls=RussianAppGroup, help="Проверка и правка файла учётных записей.")
 @click.option(
     "--accounts",
     "accounts_path",
@@ -76,6 +79,18 @@ def accounts_path() -> str:
     return chosen or current_app.config["ACCOUNTS"]
 
 
+def _typed_twice() -> str:
+    """A password typed twice without echo, asked again until both agree (as click would)."""
+    try:
+        while True:
+            password = click.prompt("Пароль", hide_input=True)
+            if click.prompt("Повторите пароль", hide_input=True) == password:
+                return password
+            click.echo("Ошибка: пароли не совпадают, введите ещё раз.", err=True)
+    except click.Abort:
+        raise Interrupted() from None
+
+
 def read_password(from_stdin: bool) -> str:
     """A new password: one line of stdin, or typed twice without echo; checked against the rules."""
     if from_stdin:
@@ -84,7 +99,7 @@ def read_password(from_stdin: bool) -> str:
         except PasswordRefused as exc:
             raise Failure(str(exc)) from None
     else:
-        password = click.prompt("Пароль", hide_input=True, confirmation_prompt="Повторите пароль")
+        password = _typed_twice()
     problem = password_problem(password)
     if problem:
         raise Failure(problem)
@@ -215,8 +230,10 @@ def list_command() -> None:
 
 @group.command("add", help="Добавить учётную запись; пароль спрашивается дважды.")
 @click.argument("login")
-@click.option("--name", required=True, help="название организации или имя координатора")
-@click.option("--email", help="адрес для связи (необязательно)")
+@click.option(
+    "--name", required=True, metavar="NAME", help="название организации или имя координатора"
+)
+@click.option("--email", metavar="E", help="адрес для связи (необязательно)")
 @password_stdin_option
 @cost_option
 def add_command(
@@ -304,6 +321,7 @@ def remove_command(login: str) -> None:
 @click.option(
     "--out",
     type=click.Path(dir_okay=False),
+    metavar="FILE",
     help="куда записать пароли (по умолчанию <имя CSV>-credentials.csv рядом с CSV)",
 )
 @click.option("--force", is_flag=True, help="перезаписать существующий файл с паролями")
@@ -311,6 +329,7 @@ def remove_command(login: str) -> None:
 @click.option(
     "--workers",
     type=click.IntRange(1, 256),
+    metavar="N",
     help="потоков для хеширования (по умолчанию — число ядер)",
 )
 def import_command(

@@ -13,7 +13,7 @@ the minute is over (within FLUSH_SECONDS), or at a normal exit (Ctrl+C): a proce
 outright loses the counts of its last minute. The file is rotated by size: past
 FISOKO_AUDIT_LOG_MAX_MB it becomes `audit.log.1` (the older ones shift up to
 FISOKO_AUDIT_LOG_BACKUPS, the oldest goes).
-Times come from the project's one clock (fisoko.niko.content.clock), in the server's local zone.
+Times come from the project's one clock (fisoko.clock), in the server's local zone.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, has_app_context, request
 
-from fisoko.niko.content import clock
+from fisoko import clock
 from fisoko.settings import MIB, ConfigError
 
 RESULTS = ("ok", "wrong", "unknown", "disabled", "throttled", "shed")
@@ -186,8 +186,7 @@ class AuditLog:
     def flush(self, everything: bool = False) -> None:
         """Write the summary of every minute that is over (of every minute, at the end).
 
-        With nothing counted it does nothing, not even read the clock: the clock needs the app's
-        content, which an app whose start failed half-way never loaded.
+        With nothing counted it does nothing, not even read the clock.
         """
         if not self._pending:
             return

@@ -11,10 +11,10 @@ import sqlite3
 
 from flask import g
 
+from fisoko import clock
 from fisoko.accounts.store import Account
 from fisoko.db import get_db
 from fisoko.files import disk_full
-from fisoko.niko.content import clock
 from fisoko.web import errors
 
 

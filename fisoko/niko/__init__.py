@@ -12,10 +12,12 @@ from flask import Flask
 
 def load_data(app: Flask) -> None:
     """Read the content and help files; raises `Invalid` with their problems."""
+    from fisoko import clock
     from fisoko.niko.content import support
-    from fisoko.niko.content.model import load_content
+    from fisoko.niko.content.model import current_content, load_content
 
     app.extensions["fisoko.content"] = load_content(app.config["CONTENT"])
+    clock.use_zone(app, lambda: current_content().timezone)
     app.extensions["fisoko.support"] = support.load_support(app.config["SUPPORT"])
 
 

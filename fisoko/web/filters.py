@@ -6,7 +6,7 @@ import datetime as dt
 
 from flask import Flask
 
-from fisoko.niko.content import clock
+from fisoko import clock
 from fisoko.settings import MIB
 
 

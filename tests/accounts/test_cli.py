@@ -52,7 +52,16 @@ def test_hash_prompt_mismatch_asks_again(runner):
         args=["accounts", "hash"], input="Secret-123\nSecret-124\nSecret-125\nSecret-125\n"
     )
     assert result.exit_code == 0
+    assert "Ошибка: пароли не совпадают, введите ещё раз." in result.output
+    assert "do not match" not in result.output
     assert bcrypt.checkpw(b"Secret-125", result.output.strip().splitlines()[-1].encode())
+
+
+def test_hash_prompt_ended_by_the_input_says_so_in_russian(runner):
+    result = runner.invoke(args=["accounts", "hash"], input="Secret-123\n")
+    assert result.exit_code == 1
+    assert "Прервано: ничего не изменено." in result.output
+    assert "Aborted" not in result.output
 
 
 @pytest.mark.parametrize(
@@ -204,7 +213,7 @@ def test_add_prompts_twice_without_echo(runner, accounts_file):
         (["edu770010", "--name", "x"], "short\n", "слишком короткий: нужно не меньше 8 символов"),
         (["edu770010", "--name", "x"], "я" * 40 + "\n", "слишком длинный: не больше 72 байт"),
         (["edu770010", "--name", "x"], "", "на стандартном вводе нет пароля"),
-        (["edu770010"], "Secret-123\n", "Missing option '--name'"),
+        (["edu770010"], "Secret-123\n", "не указан параметр --name"),
     ],
 )
 def test_add_refuses_bad_input_and_writes_nothing(runner, accounts_file, args, stdin, message):

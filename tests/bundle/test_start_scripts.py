@@ -115,3 +115,49 @@ def test_start_sh_installs_offline_and_serves_from_a_cyrillic_folder(school_fold
     finally:
         output = _stop(process)
     assert "Первый запуск" in output
+
+
+FAKE_PYTHON3 = """#!/bin/sh
+# python3 of a Debian without python3-venv: `-m venv` leaves a venv without pip and fails.
+if [ "$1" = "-m" ] && [ "$2" = "venv" ]; then
+  "{real}" -m venv --without-pip "$3"
+  cat >&2 <<'MESSAGE'
+The virtual environment was not created successfully because ensurepip is not
+available.  On Debian/Ubuntu systems, you need to install the python3-venv
+package using the following command.
+
+    apt install python3.11-venv
+
+You may need to use sudo with that command.  After installing the python3-venv
+package, recreate your virtual environment.
+MESSAGE
+  exit 1
+fi
+exec "{real}" "$@"
+"""
+
+
+def test_start_sh_without_python3_venv_names_the_package(tmp_path):
+    """start.sh from `Школа №1/ФИС ОКО` where python3 has no working venv, as on bare Debian."""
+    real = shutil.which("python3", path="/usr/bin:/usr/local/bin") or shutil.which("python3")
+    if real is None or shutil.which("sh") is None:
+        pytest.skip("no system python3 or sh")
+    folder = tmp_path / "Школа №1" / "ФИС ОКО"
+    folder.mkdir(parents=True)
+    shutil.copy(build.HERE / "start.sh", folder / "start.sh")
+    fake = tmp_path / "fake-bin"
+    fake.mkdir()
+    (fake / "python3").write_text(FAKE_PYTHON3.format(real=real), encoding="utf-8")
+    (fake / "python3").chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    kept = [p for p in env["PATH"].split(os.pathsep) if "venv" not in p]
+    env["PATH"] = os.pathsep.join([str(fake), *kept])
+    done = subprocess.run(
+        ["sh", str(folder / "start.sh")], cwd=tmp_path, env=env, capture_output=True, timeout=60
+    )
+    stderr = done.stderr.decode("utf-8")
+    assert done.returncode == 1
+    assert "Первый запуск" in done.stdout.decode("utf-8")
+    assert "ОШИБКА: в Python нет модуля venv" in stderr
+    assert "sudo apt install python3-venv" in stderr
+    assert not (folder / ".venv").exists()  # the half-made venv is gone, the next run starts clean

@@ -203,20 +203,29 @@ def test_the_audit_file_is_rotated_by_size(tmp_path):
 
 
 def test_the_flusher_survives_an_app_whose_start_failed_half_way(tmp_path, caplog):
-    """The audit log is made before the content is loaded; a start that fails after it leaves
-    a log whose app has no content, so its clock cannot be read."""
+    """The audit log is made before the content is loaded. A start that fails after it leaves a
+    log whose app has no content: its clock keeps Moscow time, so its summaries are still
+    written. A log whose summaries cannot be made (here its app names a zone it cannot read) is
+    reported once and dropped, and the others keep being flushed."""
     from flask import Flask
 
+    from fisoko import clock
     from fisoko.login import audit
 
     half_built = Flask("half-built")
     idle = audit.AuditLog(tmp_path / "idle.log", max_bytes=10**6, backups=1, app=half_built)
     idle.flush()  # nothing counted: the clock is not read at all
-    broken = audit.AuditLog(tmp_path / "broken.log", max_bytes=10**6, backups=1, app=half_built)
+    early = audit.AuditLog(tmp_path / "early.log", max_bytes=10**6, backups=1, app=half_built)
+    early._pending[("10.0.0.3", "shed")] = ["2026-03-02T08:58", 4, ["edu770003"]]
+    unreadable = Flask("unreadable")
+    clock.use_zone(unreadable, lambda: unreadable.extensions["fisoko.content"].timezone)
+    broken = audit.AuditLog(tmp_path / "broken.log", max_bytes=10**6, backups=1, app=unreadable)
     broken._pending[("10.0.0.1", "shed")] = ["2026-03-02T09:00", 3, ["edu770001"]]
     working = audit.AuditLog(tmp_path / "working.log", max_bytes=10**6, backups=1)
     working._pending[("10.0.0.2", "shed")] = ["2026-03-02T08:59", 2, ["edu770002"]]
     audit._flush_all()
-    assert broken not in audit._LOGS and idle in audit._LOGS and working in audit._LOGS
+    assert broken not in audit._LOGS
+    assert idle in audit._LOGS and early in audit._LOGS and working in audit._LOGS
     assert read_lines(tmp_path / "working.log")[0].endswith("more=2 logins='edu770002'")
+    assert read_lines(tmp_path / "early.log")[0].endswith("more=4 logins='edu770003'")
     assert any("итоги попыток" in r.getMessage() for r in caplog.records)

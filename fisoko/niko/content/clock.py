@@ -1,88 +1,19 @@
-"""The study's clock: one moment for deadlines, phases, stamps, times shown and file names.
+"""The study's clock, moved to `fisoko.clock`: this name stays for the modules importing it here."""
 
-Wall times are those of the study's zone (`study.timezone` in the content, Europe/Moscow by
-default), not the server's. `FISOKO_TODAY` (or `TODAY` in the test mapping) sets the moment for a
-rehearsal: a date alone starts at 09:00 of that day, a date with a time at that minute; from there
-the rehearsal's clock runs on with the real one, so what is done in a rehearsal is stamped in order
-and shown at the rehearsal's date.
-"""
-
-from __future__ import annotations
-
-import datetime as dt
-import time
-
-from flask import current_app
-
-from fisoko.niko.content.model import current_content
-
-REHEARSAL_START = dt.time(9, 0)
-MOSCOW = "Europe/Moscow"
-
-
-def rehearsal_start() -> dt.datetime | None:
-    """The wall time a rehearsal starts at, or None in real work."""
-    fixed = current_app.config.get("TODAY")
-    if isinstance(fixed, dt.datetime):
-        return fixed.replace(tzinfo=None, second=0, microsecond=0)
-    if isinstance(fixed, dt.date):
-        return dt.datetime.combine(fixed, REHEARSAL_START)
-    return None
-
-
-def now() -> dt.datetime:
-    """The current moment in the study's zone (the rehearsal's moment during a rehearsal)."""
-    zone = current_content().zone
-    start = rehearsal_start()
-    if start is None:
-        return dt.datetime.now(zone)
-    began = current_app.extensions.setdefault("fisoko.clock", {}).setdefault(
-        start, time.monotonic()
-    )
-    return start.replace(tzinfo=zone) + dt.timedelta(seconds=time.monotonic() - began)
-
-
-def wall() -> dt.datetime:
-    """Now as the study zone's wall time without a zone: what content dates compare against."""
-    return now().replace(tzinfo=None)
-
-
-def today() -> dt.date:
-    """The study's date now (the rehearsal's date during a rehearsal)."""
-    return now().date()
-
-
-def now_utc() -> str:
-    """Now as UTC ISO text, which sorts in time order: how moments are stored."""
-    return now().astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
-
-
-def now_local() -> dt.datetime:
-    """The real moment in the server's time zone (audit lines, ZIP entries), never `TODAY`."""
-    return dt.datetime.now().astimezone()
-
-
-def local_text(stamp: str) -> str:
-    """A stored UTC moment as ДД.ММ.ГГГГ ЧЧ:ММ in the study's zone."""
-    moment = dt.datetime.fromisoformat(stamp).astimezone(current_content().zone)
-    return moment.strftime("%d.%m.%Y %H:%M")
-
-
-def zone_label(at: dt.datetime | None = None) -> str:
-    """«МСК» for Moscow time, else the study zone's UTC offset at that wall time, e.g. «UTC+5»."""
-    content = current_content()
-    if content.timezone == MOSCOW:
-        return "МСК"
-    moment = (at or wall()).replace(tzinfo=content.zone)
-    minutes = int((moment.utcoffset() or dt.timedelta()).total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "−"
-    hours, rest = divmod(abs(minutes), 60)
-    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
-
-
-def deadline_text(day: dt.date, at: dt.time | None) -> str:
-    """A deadline as pages show it: «26.03.2027 18:00 (МСК)», or the day alone without a time."""
-    if at is None:
-        return day.strftime("%d.%m.%Y")
-    moment = dt.datetime.combine(day, at)
-    return f"{moment.strftime('%d.%m.%Y %H:%M')} ({zone_label(moment)})"
+from fisoko.clock import (  # noqa: F401 - re-exported
+    MOSCOW,
+    REHEARSAL_START,
+    ZONE_SOURCE,
+    deadline_text,
+    local_text,
+    now,
+    now_local,
+    now_utc,
+    rehearsal_start,
+    today,
+    use_zone,
+    wall,
+    zone_label,
+    zone_name,
+    zone_of,
+)

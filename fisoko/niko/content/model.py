@@ -7,7 +7,6 @@ own round of the study without touching templates; it is validated at start-up l
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 import zoneinfo
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ import yaml
 from flask import current_app
 
 from fisoko.accounts.store import COORDINATOR, SCHOOL
+from fisoko.clock import zone_of
 from fisoko.files.device_names import device_name_problem
 from fisoko.files.yaml_source import (
     Invalid,
@@ -58,12 +58,6 @@ class ScheduleItem:
     start: dt.date
     end: dt.date | None
     responsible: str
-
-
-@functools.cache
-def zone_of(name: str) -> zoneinfo.ZoneInfo:
-    """The zone of an IANA name (from the `tzdata` package where the OS has no zone database)."""
-    return zoneinfo.ZoneInfo(name)
 
 
 def end_of(day: dt.date, at: dt.time | None) -> dt.datetime:

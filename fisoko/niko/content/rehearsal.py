@@ -17,6 +17,7 @@ from flask.cli import with_appcontext
 
 from fisoko import db
 from fisoko.niko.content import clock
+from fisoko.russian_click import RussianGroup
 
 
 def banner() -> dict[str, object]:
@@ -42,7 +43,7 @@ def clear(instance: Path) -> bool:
     return True
 
 
-group = click.Group("rehearsal", help="Данные репетиции (FISOKO_TODAY).")
+group = RussianGroup("rehearsal", help="Данные репетиции (FISOKO_TODAY).")
 
 
 @group.command("clear")
