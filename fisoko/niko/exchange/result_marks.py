@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import sqlite3
 
+from fisoko import clock
 from fisoko.db import get_db
 from fisoko.files import disk_full
-from fisoko.niko.content import clock
 from fisoko.niko.exchange.results import ResultFile
 
 

@@ -25,10 +25,10 @@ from pathlib import Path
 
 from flask import current_app
 
+from fisoko import clock
 from fisoko.accounts.store import SCHOOL, Account, current_store, split_login
 from fisoko.files import kept_listing
 from fisoko.files.device_names import is_device_name
-from fisoko.niko.content import clock
 from fisoko.niko.content.model import MATERIAL_FILE_RE, Results, current_content
 
 log = logging.getLogger("fisoko")

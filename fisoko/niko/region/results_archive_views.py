@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort
 from flask_login import login_required
 
+from fisoko import clock
 from fisoko.accounts.store import COORDINATOR
-from fisoko.niko.content import clock
 from fisoko.niko.exchange import results
 from fisoko.niko.region.archive import stream
 from fisoko.niko.region.results_archive import region_results

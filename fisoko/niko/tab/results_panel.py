@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fisoko import clock
 from fisoko.accounts.store import Account
-from fisoko.niko.content import clock
 from fisoko.niko.content.model import Results
 from fisoko.niko.exchange.result_marks import key_of, opened_by
 from fisoko.niko.exchange.results import (
