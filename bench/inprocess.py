@@ -47,15 +47,15 @@ def hello_app() -> Flask:
     return app
 
 
-def logged_in_cookie(client) -> str:
+def logged_in_cookie(client, login: str = SCHOOL, password: str = PASSWORD) -> str:
+    """The Cookie header of a logged-in session: the session cookie and the device cookie."""
     page = client.get("/login")
     token = CSRF_RE.search(page.get_data(as_text=True))
     cookie = page.headers["Set-Cookie"].split(";", 1)[0]
-    form = {"csrf_token": token.group(1) or token.group(2), "login": SCHOOL, "password": PASSWORD}
+    form = {"csrf_token": token.group(1) or token.group(2), "login": login, "password": password}
     done = client.post("/login", data=form, headers={"Cookie": cookie})
     if done.status_code != 302:
-        raise SystemExit(f"logging in gave {done.status_code}")
-    # every cookie the login sets (the session and, since issue 17, the device cookie)
+        raise SystemExit(f"logging in as {login} gave {done.status_code}")
     return "; ".join(c.split(";", 1)[0] for c in done.headers.getlist("Set-Cookie"))
 
 

@@ -120,6 +120,14 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     CREATE INDEX last_logins_region ON last_logins (region);
     """,
+    """
+    CREATE TABLE results_opened (
+        login TEXT NOT NULL,
+        file TEXT NOT NULL,
+        opened_at TEXT NOT NULL,
+        PRIMARY KEY (login, file)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 _local = threading.local()

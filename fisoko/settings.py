@@ -30,6 +30,8 @@ def defaults() -> dict[str, object]:
         "CONTENT": str(BASE_DIR / "content" / "niko.yaml"),
         "SUPPORT": str(BASE_DIR / "content" / "support.yaml"),
         "MATERIALS": str(BASE_DIR / "materials"),
+        "RESULTS": str(BASE_DIR / "results"),
+        "RESULTS_CACHE": True,
         "MAX_UPLOAD_MB": 20,
         "TODAY": None,
         "HOST": "127.0.0.1",
@@ -61,6 +63,9 @@ def defaults() -> dict[str, object]:
         "CONNECTION_LIMIT": 200,
         "CONNECTIONS_PER_ADDRESS": 20,
         "CHANNEL_TIMEOUT": 30,
+        "HEADER_SECONDS": 10,
+        "BODY_MIN_RATE": 500,
+        "BODY_GRACE_SECONDS": 10,
         "UPLOAD_MAX_FILES": 100,
         "UPLOAD_MAX_TOTAL_MB": 500,
     }
@@ -134,7 +139,7 @@ def _moment(config: dict, key: str) -> None:
 
 def normalize(config: dict) -> None:
     """Coerce and check the app's own settings in place; raise ConfigError on a bad one."""
-    for key in ("ACCOUNTS", "CONTENT", "HOST", "MATERIALS", "SUPPORT"):
+    for key in ("ACCOUNTS", "CONTENT", "HOST", "MATERIALS", "RESULTS", "SUPPORT"):
         config[key] = str(config[key])
     _integer(config, "PORT", 1, 65535)
     _integer(config, "MAX_UPLOAD_MB", 1, 1024)
@@ -158,6 +163,9 @@ def normalize(config: dict) -> None:
     _integer(config, "CONNECTION_LIMIT", 10, 10_000)
     _integer(config, "CONNECTIONS_PER_ADDRESS", 0, 10_000)
     _integer(config, "CHANNEL_TIMEOUT", 1, 3600)
+    _seconds(config, "HEADER_SECONDS", 3600)
+    _integer(config, "BODY_MIN_RATE", 0, 100 * MIB)
+    _seconds(config, "BODY_GRACE_SECONDS", 3600)
     _integer(config, "UPLOAD_MAX_FILES", 1, 1_000_000)
     _integer(config, "UPLOAD_MAX_TOTAL_MB", 1, 10_000_000)
     config["AUDIT_LOG"] = str(config["AUDIT_LOG"] or "").strip()
@@ -168,7 +176,13 @@ def normalize(config: dict) -> None:
     config["RATELIMIT_STORAGE"] = str(config["RATELIMIT_STORAGE"] or "").strip()
     if not config["RATELIMIT_STORAGE"]:
         raise ConfigError("FISOKO_RATELIMIT_STORAGE пусто (по умолчанию memory://)")
-    for key in ("SECURE_COOKIES", "FRAGMENT_CACHE", "URL_CACHE", "CSRF_TOKEN_CACHE"):
+    for key in (
+        "SECURE_COOKIES",
+        "FRAGMENT_CACHE",
+        "URL_CACHE",
+        "CSRF_TOKEN_CACHE",
+        "RESULTS_CACHE",
+    ):
         _flag(config, key)
     config["SESSION_COOKIE_SECURE"] = config["SECURE_COOKIES"]
     if config.get("SECRET_KEY") is not None:

@@ -248,6 +248,36 @@ def shipped(relative: str) -> bytes:
     return result.stdout
 
 
+def open_files_for(needed: int) -> None:
+    """Raise this process's soft limit of open files to `needed` (a server started afterwards
+    inherits it); skip the test where the hard limit or the platform does not allow it."""
+    import pytest
+
+    try:
+        import resource
+    except ImportError:
+        pytest.skip("no resource module: the open-file limit cannot be checked")
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        if hard != resource.RLIM_INFINITY and hard < needed:
+            pytest.skip(f"ulimit -n allows {hard} open files, the test needs {needed}")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+
+
+def loopback_sources(count: int, first: int) -> list[str]:
+    """`count` source addresses 127.0.0.<first>…; skip where they cannot be bound."""
+    import pytest
+
+    sources = [f"127.0.0.{first + index}" for index in range(count)]
+    for source in (sources[0], sources[-1]):
+        try:
+            with socket.socket() as probe:
+                probe.bind((source, 0))
+        except OSError:
+            pytest.skip(f"{source} cannot be bound on this system")
+    return sources
+
+
 def without_results_forms(app) -> None:
     """Let no step of the app's content take a results form: for tests of the plain exchange,
     whose CSV and XLSX files are not results forms (exchange/results_form.py is tested apart)."""

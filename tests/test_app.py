@@ -167,15 +167,19 @@ def test_exchange_settings_from_the_environment(app_config, monkeypatch, tmp_pat
     monkeypatch.setenv("FISOKO_MAX_UPLOAD_MB", "5")
     monkeypatch.setenv("FISOKO_TODAY", "2027-03-16")
     monkeypatch.setenv("FISOKO_MATERIALS", str(tmp_path))
+    monkeypatch.setenv("FISOKO_RESULTS", str(tmp_path / "results"))
     app = create_app(app_config)
     assert app.config["MAX_UPLOAD_MB"] == 5
     assert app.config["MAX_CONTENT_LENGTH"] > 5 * 1024 * 1024
     assert app.config["TODAY"] == dt.date(2027, 3, 16)
     assert app.config["MATERIALS"] == str(tmp_path)
+    assert app.config["RESULTS"] == str(tmp_path / "results")
     monkeypatch.delenv("FISOKO_MAX_UPLOAD_MB")
     monkeypatch.delenv("FISOKO_TODAY")
     defaults = create_app(app_config).config
     assert (defaults["MAX_UPLOAD_MB"], defaults["TODAY"]) == (20, None)
+    monkeypatch.delenv("FISOKO_RESULTS")
+    assert create_app(app_config).config["RESULTS"] == str(BASE_DIR / "results")
 
 
 @pytest.mark.slow

@@ -32,10 +32,16 @@ def init_app(app: Flask) -> None:
         code_views,
         material_views,
         materials,
+        result_views,
         review_views,
         upload_views,
     )
-    from fisoko.niko.region import archive_views, progress_views, sample_views
+    from fisoko.niko.region import (
+        archive_views,
+        progress_views,
+        results_archive_views,
+        sample_views,
+    )
     from fisoko.niko.tab import views as tab_views
 
     blueprints = (
@@ -47,6 +53,8 @@ def init_app(app: Flask) -> None:
         code_views.bp,
         sample_views.bp,
         archive_views.bp,
+        result_views.bp,
+        results_archive_views.bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -13,6 +13,7 @@ over as a file wrapper too: the file opened at the range's start, sent for the r
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -50,6 +51,14 @@ def csv_attachment(text: str, name: str) -> Response:
     """A CSV made by the app (Excel's UTF-8 with BOM, `;`), sent for download under `name`."""
     response = Response(text, content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = content_disposition(name)
+    return response
+
+
+def zip_attachment(chunks: Iterable[bytes], name: str) -> Response:
+    """A ZIP made on the fly (archive.stream), sent for download under `name` as it is built."""
+    response = Response(chunks, content_type="application/zip")
+    response.headers["Content-Disposition"] = content_disposition(name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 

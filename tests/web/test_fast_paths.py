@@ -1,4 +1,4 @@
-"""The fast paths (kept fragments, kept URLs, kept CSRF tokens) change nothing a user sees.
+"""The fast paths (kept fragments, URLs, CSRF tokens, results listings) change nothing a user sees.
 
 Each page is fetched from an app with all of them on and from one with all of them off; the
 pages must be equal but for the session's own CSRF token.
@@ -13,7 +13,12 @@ import pytest
 from app import create_app
 from tests.helpers import AuthActions
 
-OFF = {"FRAGMENT_CACHE": False, "URL_CACHE": False, "CSRF_TOKEN_CACHE": False}
+OFF = {
+    "FRAGMENT_CACHE": False,
+    "URL_CACHE": False,
+    "CSRF_TOKEN_CACHE": False,
+    "RESULTS_CACHE": False,
+}
 TOKEN = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+|(value=")[^"]+("[^>]*name="csrf_token")')
 PAGES = ["/cabinet", "/cabinet/niko", "/cabinet/niko?x=1"]
 
@@ -34,7 +39,7 @@ def test_pages_are_the_same_with_the_fast_paths_off(app_config, tmp_path, login,
 
     fast = create_app(app_config)
     plain = create_app({**app_config, "INSTANCE": str(tmp_path / "plain"), **OFF})
-    for day in (dt.date(2026, 12, 1), dt.date(2027, 3, 20)):
+    for day in (dt.date(2026, 12, 1), dt.date(2027, 3, 20), dt.date(2027, 10, 1)):
         assert _page(fast, login, url, day) == _page(plain, login, url, day)
 
 

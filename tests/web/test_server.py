@@ -10,15 +10,28 @@ from __future__ import annotations
 import contextlib
 import http.client
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from waitress.adjustments import Adjustments
 
+from fisoko.settings import BASE_DIR, ConfigError, normalize
 from fisoko.web import server
+from fisoko.web.connections import Rules
 from fisoko.web.security import FORM_LIMIT
-from tests.helpers import AuthActions, Server, app_on, csrf_token
+from tests.helpers import (
+    AuthActions,
+    Server,
+    app_on,
+    csrf_token,
+    free_port,
+    loopback_sources,
+    open_files_for,
+)
 from tests.niko.exchange.test_uploads import form, ids_on_page
 
 ATTACKER = "127.0.0.2"
@@ -76,7 +89,8 @@ def login_page_seconds(port: int) -> float:
 def test_options_follow_the_settings(app):
     chosen = server.options(app.config)
     assert chosen["threads"] == app.config["THREADS"] == 24
-    assert chosen["connection_limit"] == 200
+    # waitress's own limit is a backstop above ours, so it never stops accepting: room is made
+    assert chosen["connection_limit"] == 200 + server.BACKSTOP
     assert chosen["max_request_body_size"] == app.config["MAX_CONTENT_LENGTH"] + 1
 
 
@@ -172,9 +186,14 @@ def test_trickling_connections_from_one_address_leave_the_server_to_others(live)
         time.sleep(0.3)
         for sock in held:
             sock.setblocking(False)
-            with contextlib.suppress(BlockingIOError):
-                if sock.recv(4096).startswith(b"HTTP/1.1 503"):
-                    refused += 1
+            try:
+                answer = sock.recv(4096)
+            except BlockingIOError:
+                continue  # still open
+            except OSError:
+                answer = b""  # closed to make room for a newer one
+            if answer == b"" or answer.startswith(b"HTTP/1.1 503"):
+                refused += 1
         deadline = time.monotonic() + 2.5
         waits = []
         while time.monotonic() < deadline:
@@ -187,7 +206,7 @@ def test_trickling_connections_from_one_address_leave_the_server_to_others(live)
         for sock in held:
             sock.close()
     assert max(waits) < PROMPT, waits
-    assert refused >= 25, refused  # all but the 5 the address may hold
+    assert refused >= 25, refused  # refused or closed: all but the 5 the address may hold
 
 
 def _upload_as_school(tmp_path: Path, accounts_file: Path, size: int) -> tuple[str, str, bytes]:
@@ -321,20 +340,137 @@ def test_a_class_behind_one_address_loads_the_login_page_without_a_failure(live)
     assert failures == []
 
 
-def test_the_oldest_idle_connection_is_closed_first():
-    class Channel:
-        def __init__(self, last_activity, busy=False, answered=True):
-            self.connected, self.request, self.total_outbufs_len = True, None, 0
-            self.answered = answered
-            self.requests = ["task"] if busy else []
-            self.last_activity, self.closed = last_activity, False
+def test_on_windows_the_limit_stays_under_what_select_takes(app, monkeypatch):
+    """waitress has no poll() on Windows; CPython's select() there takes at most 512 sockets."""
+    monkeypatch.setattr(server, "on_windows", lambda: True)
+    app.config["CONNECTION_LIMIT"] = 10_000
+    chosen = server.options(app.config)
+    assert server.connection_limit(10_000) == server.WINDOWS_SOCKETS == 500
+    assert server.connection_limit(200) == 200
+    assert chosen["asyncore_use_poll"] is False
+    assert chosen["connection_limit"] < 512  # even waitress's backstop, listeners included
 
-        def handle_close(self):
-            self.closed = True
 
-    busy_oldest, idle_old, idle_new = Channel(1, busy=True), Channel(2), Channel(3)
-    assert server.close_oldest_idle([busy_oldest, idle_new, idle_old])
-    assert idle_old.closed and not idle_new.closed and not busy_oldest.closed
-    assert not server.close_oldest_idle([Channel(1, busy=True)])
-    fresh = Channel(0, answered=False)  # accepted, its first bytes not read yet: not idle
-    assert not server.close_oldest_idle([fresh]) and not fresh.closed
+def test_elsewhere_waitress_polls_within_the_open_file_limit(app, monkeypatch):
+    """select() on Linux fails on a descriptor over 1023, so waitress is told to poll."""
+    monkeypatch.setattr(server, "on_windows", lambda: False)
+    monkeypatch.setattr(server, "descriptor_budget", lambda: 1024)
+    assert server.options(app.config)["asyncore_use_poll"] is True
+    assert server.connection_limit(200) == 200
+    assert server.connection_limit(10_000) == (1024 - server.FILES_KEPT) // 3
+    monkeypatch.setattr(server, "descriptor_budget", lambda: None)
+    assert server.connection_limit(10_000) == 10_000
+
+
+WINDOWS_SERVER = """
+import sys, threading, time
+from fisoko.web import server
+server.on_windows = lambda: True  # waitress then keeps select(), as on Windows
+from app import create_app
+app = create_app({"ACCOUNTS": sys.argv[1], "INSTANCE": sys.argv[2], "PORT": int(sys.argv[3]),
+                  "CONNECTION_LIMIT": 10000})
+running = server.make_server(app)
+peak = [0]
+def watch():
+    while True:
+        peak[0] = max(peak[0], len(running.guard.map))
+        time.sleep(0.005)
+def report():
+    sys.stdin.readline()
+    print(peak[0], flush=True)
+threading.Thread(target=watch, daemon=True).start()
+threading.Thread(target=report, daemon=True).start()
+print("ready", flush=True)
+running.run()
+"""
+
+
+@pytest.mark.slow
+def test_with_windows_emulated_600_connections_never_give_select_more_than_512(
+    tmp_path, accounts_file
+):
+    open_files_for(2048)
+    attackers = loopback_sources(30, 50)
+    (visitor,) = loopback_sources(1, 251)
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-c", WINDOWS_SERVER, str(accounts_file), str(tmp_path), str(port)],
+        cwd=BASE_DIR,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    held = []
+    try:
+        assert process.stdout.readline().strip() == "ready"
+        time.sleep(0.3)
+        for source in attackers * 20:  # 600 connections, 20 from each address
+            sock = connect(port, source)
+            sock.sendall(b"GET /login HTTP/1.1\r\nHost: t\r\nX-Slow: a")
+            held.append(sock)
+        time.sleep(1.5)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5, source_address=(visitor, 0))
+        conn.request("GET", "/login")
+        status = conn.getresponse().status
+        conn.close()
+        process.stdin.write("peak\n")
+        process.stdin.flush()
+        peak = int(process.stdout.readline())
+    finally:
+        for sock in held:
+            sock.close()
+        process.kill()
+        process.communicate(timeout=10)
+    assert status == 200
+    assert peak < 512, peak  # the listener and waitress's trigger are in the map too
+
+
+def test_the_deadlines_come_from_the_settings(app, tmp_path, accounts_file):
+    assert server.rules(app.config) == Rules(header_seconds=10, body_min_rate=500, body_grace=10)
+    tuned = app_on(tmp_path, accounts_file, HEADER_SECONDS="2.5", BODY_MIN_RATE="0")
+    assert server.rules(tuned.config) == Rules(header_seconds=2.5, body_min_rate=0, body_grace=10)
+    config = {**tuned.config, "BODY_MIN_RATE": "fast"}
+    with pytest.raises(ConfigError, match="FISOKO_BODY_MIN_RATE"):
+        normalize(config)
+
+
+def test_a_channel_is_seen_in_the_phase_of_its_request(monkeypatch):
+    """What the guard reads from waitress's channel and parser, on a fake clock."""
+    now = [100.0]
+    monkeypatch.setattr(server, "clock", lambda: now[0])
+
+    class Listener:  # what a channel needs of its server
+        active_channels: dict = {}
+
+        def add_task(self, channel):
+            pass
+
+    mine, theirs = socket.socketpair()
+    try:
+        channel = server.GuardedChannel(Listener(), mine, ("127.0.0.9", 1), Adjustments(), map={})
+
+        def phase():
+            found = server.seen(channel)
+            return found.state, found.since, found.body_bytes
+
+        assert phase() == ("headers", 100.0, 0)  # accepted, nothing sent: counts from accept
+        now[0] = 102.0
+        channel.received(b"POST /login HTTP/1.1\r\nHost: t\r\n")
+        assert phase() == ("headers", 100.0, 0)  # the first request's headers count from accept
+        now[0] = 103.0
+        channel.received(b"Content-Length: 10\r\n\r\nabc")
+        assert phase() == ("body", 103.0, 3)
+        channel.received(b"defghij")
+        assert phase()[0] == "busy"  # complete: handed to a thread, never cut
+        channel.requests.clear()  # what waitress does once the answer is written ...
+        channel.served_at, channel.answered = 104.0, True  # ... and GuardedChannel.service()
+        assert phase() == ("idle", 104.0, 0)
+        now[0] = 110.0
+        channel.received(b"GET /login HTTP/1.1\r\n")
+        assert phase() == ("headers", 110.0, 0)  # a later request counts from its first byte
+        channel.will_close = True
+        assert phase()[0] == "busy"  # already closing: not a candidate twice
+    finally:
+        mine.close()
+        theirs.close()

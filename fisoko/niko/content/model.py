@@ -151,6 +151,17 @@ class Material:
 
 
 @dataclass(frozen=True)
+class Results:
+    """The results the federal organizer returns (files of the results folder), from a day on."""
+
+    opens: dt.date
+    title: str
+
+    def open_on(self, today: dt.date) -> bool:
+        return today >= self.opens
+
+
+@dataclass(frozen=True)
 class NikoContent:
     """The whole НИКО tab content."""
 
@@ -166,6 +177,7 @@ class NikoContent:
     opens: dt.date | None = None
     ends: dt.date | None = None
     results_forms: dict[str, FormSpec] = field(default_factory=dict)
+    results: Results | None = None
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -444,6 +456,20 @@ def _check_collects(r: ContentReader, guides: dict) -> None:
             r.problem(node, f"collects «{node.value}»: это не id шага школы (допустимы: {ids})")
 
 
+def _results(r: ContentReader, node: yaml.Node, study_opens: dt.date | None) -> Results | None:
+    """`results: {opens, title}`: when the results come back and what they are called."""
+    f = r.fields(node, "results", ("opens", "title"))
+    if f is None or len(f) < 2:
+        return None
+    opens, title = r.date(f["opens"], "opens"), r.text(f["title"], "title")
+    if opens is None or title is None:
+        return None
+    if study_opens is not None and opens < study_opens:
+        r.problem(f["opens"], "opens: результаты не могут открыться раньше начала исследования")
+        return None
+    return Results(opens, title)
+
+
 def parse_content(data: bytes, path: str) -> NikoContent:
     """Validate the bytes of a content file; raise Invalid listing every problem."""
     root = document(data, path)
@@ -452,7 +478,7 @@ def parse_content(data: bytes, path: str) -> NikoContent:
         root,
         "content",
         ("study", "schedule", "roles"),
-        ("materials", "publications", "sample_step", "results_forms"),
+        ("materials", "publications", "sample_step", "results_forms", "results"),
     )
     if top is None or not {"study", "schedule", "roles"} <= top.keys():
         raise Invalid(r.problems)
@@ -486,6 +512,7 @@ def parse_content(data: bytes, path: str) -> NikoContent:
     )
     sample_step = _sample_step(r, top["sample_step"], guides) if "sample_step" in top else None
     _check_collects(r, guides)
+    results = _results(r, top["results"], opens) if "results" in top else None
     if r.problems:
         raise Invalid(r.problems)
     return NikoContent(
@@ -501,6 +528,7 @@ def parse_content(data: bytes, path: str) -> NikoContent:
         opens=opens,
         ends=ends,
         results_forms=r.results_forms,
+        results=results,
     )
 
 

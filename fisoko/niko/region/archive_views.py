@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, abort, request
 from flask_login import login_required
 
 from fisoko.accounts.store import COORDINATOR, SCHOOL
@@ -10,7 +10,7 @@ from fisoko.niko.content import clock
 from fisoko.niko.content.model import current_content
 from fisoko.niko.region.archive import region_files, stream
 from fisoko.web.access import account_with_role
-from fisoko.web.downloads import content_disposition, no_store
+from fisoko.web.downloads import no_store, zip_attachment
 
 bp = Blueprint("archive", __name__)
 bp.after_request(no_store)
@@ -27,7 +27,4 @@ def region_zip():
     files = region_files(account.region, step)
     moment = clock.now_local()
     name = f"niko-uploads-{account.region}{'-' + step if step else ''}-{clock.today():%Y-%m-%d}.zip"
-    response = Response(stream(files, moment.timetuple()[:6]))
-    response.headers["Content-Type"] = "application/zip"
-    response.headers["Content-Disposition"] = content_disposition(name)
-    return response
+    return zip_attachment(stream(files, moment.timetuple()[:6]), name)

@@ -26,7 +26,7 @@ from fisoko.niko.exchange import reviews, upload_store
 from fisoko.niko.region import progress, sample
 from fisoko.niko.region.sample import RegionSample
 
-CSV_EXTRA = ("steps_done", "uploads", "last_activity", "codes", "sample", "returned")
+CSV_EXTRA = ("steps_done", "uploads", "last_activity", "codes", "sample", "returned", "results")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_LAST = ("last_login",)  # always the last column: later columns go before it
 
@@ -115,11 +115,13 @@ def iso_local(stamp: str | None) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-def overview_csv(table: Overview) -> bytes:
+def overview_csv(table: Overview, with_results: frozenset[str] = frozenset()) -> bytes:
     """The table as CSV for Excel: UTF-8 with BOM, ';' between cells, one row per school.
 
     The contract promises a row per school of the region, so disabled schools are listed too,
     after the counted ones; they are left out of the page's numbers, not out of the export.
+    `with_results`: the schools with open results (results.logins_with_results), looked up for
+    the CSV only, not for every view of the tab.
     """
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
@@ -136,6 +138,7 @@ def overview_csv(table: Overview) -> bytes:
                 row.codes,
                 row.sample,
                 row.returned,
+                int(row.account.login in with_results),
                 iso_local(row.last_login),
             ]
         )

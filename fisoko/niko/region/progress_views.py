@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from fisoko.accounts.store import COORDINATOR
 from fisoko.niko.content import clock, round
 from fisoko.niko.content.model import current_content
+from fisoko.niko.exchange import results
 from fisoko.niko.exchange.marks import set_mark
 from fisoko.niko.region.overview import overview, overview_csv
 from fisoko.refused import Refused
@@ -50,4 +51,5 @@ def progress_csv():
     """The coordinator's table of the region's schools as a CSV file; 404 for a school."""
     account = account_with_role(COORDINATOR)
     name = f"niko-progress-{account.region}-{clock.today().isoformat()}.csv"
-    return csv_attachment(overview_csv(overview(account.region)), name)
+    table = overview_csv(overview(account.region), results.logins_with_results(account.region))
+    return csv_attachment(table, name)

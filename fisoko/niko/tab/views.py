@@ -21,7 +21,7 @@ from fisoko.niko.exchange import codes, materials, reviews, upload_store, upload
 from fisoko.niko.exchange.upload_refusal import UploadRefusal, UploadRefused
 from fisoko.niko.region import overview, progress, sample
 from fisoko.niko.region import table as region
-from fisoko.niko.tab import agenda, news
+from fisoko.niko.tab import agenda, news, results_panel
 from fisoko.web import fragments, query
 from fisoko.web.errors import render_error
 from fisoko.web.security import UPLOAD_ENDPOINT
@@ -117,6 +117,7 @@ def page(refusal: UploadRefusal | None = None):
         codes_count=None
         if account.is_coordinator or phase == round.BEFORE
         else codes.count_of(account.login),
+        results=results_panel.panel(account, query.page_number(request.args.get("results_page"))),
     )
     return html if refusal is None else make_response(html, refusal.status)
 

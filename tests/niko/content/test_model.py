@@ -273,3 +273,67 @@ def test_collects_names_a_school_step_from_a_coordinators_step():
     with pytest.raises(Invalid) as caught:
         parse_content(on_school.encode(), "niko.yaml")
     assert "collects: ключ только для шагов координатора (шаг «send-remarks»)" in str(caught.value)
+
+
+def with_results(section: str, study_opens: str | None = None) -> str:
+    """The shipped content with another `results:` section (and a study start, if given)."""
+    text = SHIPPED.read_text(encoding="utf-8")
+    text = text[: text.index("\nresults:")] + "\n" + textwrap.dedent(section)
+    if study_opens:
+        text = text.replace("study:\n", f"study:\n  opens: {study_opens}\n", 1)
+    return text
+
+
+def results_problems(section: str, study_opens: str | None = None) -> list[str]:
+    """Problems of a results section, with lines counted from its `results:` line (1)."""
+    text = with_results(section, study_opens)
+    offset = text.count("\n", 0, text.index("\nresults:")) + 1
+    with pytest.raises(Invalid) as caught:
+        parse_content(text.encode(), "niko.yaml")
+    return [f"{p.line - offset}: {p.message}" for p in caught.value.problems]
+
+
+def test_the_shipped_results_open_on_the_schedule_day_of_the_analytics():
+    content = load_content(SHIPPED)
+    analytics = [i for i in content.schedule if i.event.startswith("Публикация аналитических")]
+    assert content.results.opens == analytics[0].start == dt.date(2027, 9, 30)
+    assert content.results.title == "Результаты НИКО-2027"
+    assert not content.results.open_on(dt.date(2027, 9, 29))
+    assert content.results.open_on(dt.date(2027, 9, 30))
+
+
+def test_no_results_section_is_fine():
+    text = SHIPPED.read_text(encoding="utf-8")
+    assert parse_content(text[: text.index("\nresults:")].encode(), "n.yaml").results is None
+
+
+@pytest.mark.parametrize(
+    "section, problems",
+    [
+        (
+            "results:\n  opens: 2027-09-31\n  title: Итоги\n",
+            ["2: opens: такой даты нет: «2027-09-31»"],
+        ),
+        (
+            "results:\n  title: Итоги\n",
+            ["2: results: нет обязательного ключа «opens»"],
+        ),
+        (
+            "results:\n  opens: 2027-09-30\n  title: Итоги\n  file: a.csv\n",
+            ["4: results: неизвестный ключ «file»: допустимы opens, title"],
+        ),
+        (
+            "results:\n  opens: 2027-09-30\n  title: 2027\n",
+            ["3: title: нужен текст, а указано: число; возьмите значение в кавычки"],
+        ),
+        ("results: 2027-09-30\n", ["1: results: нужен набор полей, а указано: дата"]),
+    ],
+)
+def test_results_mistakes_are_reported_with_lines(section, problems):
+    found = results_problems(section)
+    assert found == problems
+
+
+def test_results_cannot_open_before_the_study():
+    found = results_problems("results:\n  opens: 2026-01-01\n  title: Итоги\n", "2026-09-01")
+    assert found == ["2: opens: результаты не могут открыться раньше начала исследования"]

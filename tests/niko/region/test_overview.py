@@ -33,6 +33,7 @@ HEADER = [
     "codes",
     "sample",
     "returned",
+    "results",
     "last_login",  # always last
 ]
 
@@ -157,7 +158,26 @@ def test_the_csv_for_excel(login_as):
     assert rows[1][2:steps_done] == ["0", "1", "1", "0", "0", "0"]
     assert rows[1][steps_done : steps_done + 2] == ["2", "0"]
     assert re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", rows[1][steps_done + 2])
-    assert rows[2][2:] == ["0"] * len(SCHOOL_STEPS) + ["0", "0", "", "0", "in", "0", ""]
+    assert rows[2][2:] == ["0"] * len(SCHOOL_STEPS) + ["0", "0", "", "0", "in", "0", "0", ""]
+
+
+def test_the_csv_says_which_schools_have_results_once_they_are_open(app_config, tmp_path):
+    folder = tmp_path / "results"
+    for login in ("edu770001", "edu770002", "niko__77"):
+        (folder / login).mkdir(parents=True)
+    (folder / "edu770001" / "r.csv").write_bytes(b"x")
+    (folder / "edu770002" / "~$r.xlsx").write_bytes(b"a temporary file does not count")
+    (folder / "niko__77" / "region.csv").write_bytes(b"x")
+    columns = {}
+    for today in (dt.date(2027, 9, 29), dt.date(2027, 9, 30)):
+        app = create_app({**app_config, "RESULTS": str(folder), "TODAY": today})
+        client = app.test_client()
+        AuthActions(client).login("niko__77")
+        rows = read_csv(client.get("/cabinet/niko/progress.csv"))
+        assert rows[0][-3:] == ["returned", "results", "last_login"]
+        columns[today.day] = {row[0]: row[-2] for row in rows[1:]}
+    assert columns[29] == {"edu770001": "0", "edu770002": "0", "edu770009": "0"}
+    assert columns[30] == {"edu770001": "1", "edu770002": "0", "edu770009": "0"}
 
 
 @pytest.mark.parametrize("login", ["edu770001", "edu780001"])
