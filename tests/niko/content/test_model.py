@@ -279,8 +279,8 @@ def with_results(section: str, study_opens: str | None = None) -> str:
     """The shipped content with another `results:` section (and a study start, if given)."""
     text = SHIPPED.read_text(encoding="utf-8")
     text = text[: text.index("\nresults:")] + "\n" + textwrap.dedent(section)
-    if study_opens:
-        text = text.replace("study:\n", f"study:\n  opens: {study_opens}\n", 1)
+    if study_opens:  # the shipped study's own opens, the first in the file, moved
+        text = text.replace("  opens: 2026-11-20\n", f"  opens: {study_opens}\n", 1)
     return text
 
 

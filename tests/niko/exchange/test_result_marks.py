@@ -77,11 +77,12 @@ def test_a_full_disk_does_not_stop_the_download_and_is_logged_once(
 
 def test_a_rehearsal_keeps_its_opened_marks_apart(app_config, tmp_path):
     """Opened in a rehearsal, a file is still «новое» in real work on the same instance."""
-    text = SHIPPED.read_text(encoding="utf-8").replace("opens: 2027-09-30", "opens: 2026-01-10")
+    # Results open on the study's first day, which the real clock has passed too.
+    text = SHIPPED.read_text(encoding="utf-8").replace("opens: 2027-09-30", "opens: 2026-11-20")
     content = tmp_path / "past.yaml"
     content.write_text(text, encoding="utf-8")
     config = {**app_config, "CONTENT": str(content)}
-    rehearsal = create_app({**config, "TODAY": dt.date(2026, 1, 10)})
+    rehearsal = create_app({**config, "TODAY": dt.date(2026, 11, 20)})
     client = rehearsal.test_client()
     AuthActions(client).login("edu770002")
     assert fetch(client, "/cabinet/niko/results/b.csv").status_code == 200
