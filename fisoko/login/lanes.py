@@ -18,6 +18,14 @@ fills the queue only while nobody else wants it: a real user's few attempts alwa
 than a flood's many, so the user is admitted and served next. With free capacity nothing of this
 applies, and a lone client is admitted exactly as before.
 
+Lightest-first alone starves: a school that logs in often would wait behind every lighter login
+until it gives up (seen in the storm as 10 s waits ending in 503). So a login that has waited
+half of `max_wait` (the wait admission promised) is overdue: served before any other, oldest
+first, and never displaced. No admitted login waits much past the promise, and a 503 for a
+displaced login comes while it is still young. Half rather than all of `max_wait` because the
+overdue still have their check and each other ahead of them: in the storm bench the whole
+`max_wait` gave a login p99 of 3.0 s, half gave 2.1 s, with the floods' users in within 2.1 s.
+
 `Retry-After` is the wait the queue holds now (the admitted logins over the lanes at the measured
 time of a check), spread at random over up to half as much again (at least a second) so a class
 shed together does not return in the same second, and capped at `MAX_RETRY_AFTER`.
@@ -138,8 +146,14 @@ class LoginLane:
         """How much the ticket's source (or its account's successes) has asked for lately."""
         return max(self.usage.value(ticket.source), self.usage.value(ACCOUNT + ticket.account))
 
-    def _rank(self, ticket: Ticket) -> tuple[float, int, int]:
-        return (self.weight(ticket), 0 if ticket.trusted else 1, ticket.order)
+    def _overdue(self, ticket: Ticket) -> bool:
+        """Waited half the promise of admission: served next, never displaced (see the module)."""
+        return self.clock() - ticket.since > self.max_wait / 2
+
+    def _rank(self, ticket: Ticket) -> tuple[int, float, int, int]:
+        if self._overdue(ticket):
+            return (0, 0.0, 0, ticket.order)
+        return (1, self.weight(ticket), 0 if ticket.trusted else 1, ticket.order)
 
     def admit(self, source: str = "", account: str = "", trusted: bool = False) -> Ticket:
         """A ticket for one check; its `retry_after` is non-zero when the login is shed."""
@@ -165,9 +179,10 @@ class LoginLane:
 
     def _displaceable_by(self, ticket: Ticket) -> Ticket | None:
         """The heaviest waiting login, when it weighs much more than `ticket` (see the module)."""
-        if not self._waiting:
+        young = [waiting for waiting in self._waiting if not self._overdue(waiting)]
+        if not young:
             return None
-        heaviest = max(self._waiting, key=self._rank)
+        heaviest = max(young, key=self._rank)
         mine, theirs = self.weight(ticket), self.weight(heaviest)
         if theirs > EVICT_RATIO * mine + 1:
             return heaviest

@@ -339,6 +339,33 @@ def test_waiting_logins_are_served_lightest_source_first():
     assert blocker.ran == ["first", "user", "school", "flood"]
 
 
+def test_a_login_waiting_past_the_promise_goes_first_and_is_never_displaced():
+    """Lightest-first must not starve a heavy source's login past `max_wait` (the storm's 10 s)."""
+    clock = FakeClock()
+    lane = LoginLane(
+        lanes=1, max_wait=1.0, max_in_flight=3, check_seconds=0.01, clock=clock, rng=NO_SPREAD
+    )
+    blocker, answers = Blocker(), {}
+    for _ in range(30):
+        lane.charge("addr:heavy")
+    lane.charge("addr:user")
+    threads = [_start(lane, "addr:heavy", blocker, answers, "first")]
+    _until(lambda: blocker.ran == ["first"])
+    threads.append(_start(lane, "addr:heavy", blocker, answers, "old"))
+    _until(lambda: len(lane._waiting) == 1)
+    threads.append(_start(lane, "addr:user", blocker, answers, "user"))
+    _until(lambda: len(lane._waiting) == 2)
+    clock.now += 0.6  # both have waited past half of max_wait: overdue, served oldest first
+    lane.charge("addr:light")
+    _login(lane, "addr:light", blocker, answers, "light")  # the queue is full
+    assert answers["light"][0] == "shed"  # an overdue login is not displaced
+    blocker.release.set()
+    for thread in threads:
+        thread.join(5)
+    assert blocker.ran == ["first", "old", "user"]
+    assert answers["old"] == ("ran", "old") and answers["user"] == ("ran", "user")
+
+
 def test_an_accounts_successes_weigh_like_a_sources_attempts():
     lane = LoginLane(lanes=1, max_wait=1.0, max_in_flight=2, clock=FakeClock())
     lane.charge("addr:10.0.0.5")
