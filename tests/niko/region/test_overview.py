@@ -269,3 +269,12 @@ def test_counted_schools_splits_the_disabled_off(app):
 def test_no_disabled_accounts_no_such_list(login_as):
     page = login_as("niko__78").get("/cabinet/niko").get_data(as_text=True)
     assert "Отключённые учётные записи" not in page
+
+
+def test_the_region_shows_each_steps_deadline_with_its_time(login_as):
+    """Step 5 closes at 18:00: the bars, the list of steps and the column's title say so."""
+    page = login_as("niko__77").get("/cabinet/niko").get_data(as_text=True)
+    region = page[page.index('id="region-table"') :]
+    assert region.count("до 26.03.2027 18:00 (МСК)") >= 3
+    title = re.search(r'<abbr title="(Шаг 5\.[^"]*)">', region).group(1)
+    assert title.endswith("до 26.03.2027 18:00 (МСК)")
