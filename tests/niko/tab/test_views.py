@@ -203,6 +203,15 @@ def test_from_study_ends_the_tab_says_it_is_over_and_takes_nothing(
         assert (marked.status_code, uploaded.status_code) == (302, 302)
 
 
+@pytest.mark.parametrize("day, over", [(dt.date(2027, 9, 30), False), (dt.date(2027, 10, 1), True)])
+def test_after_the_study_an_unconfirmed_sample_is_not_still_awaited(app, login_as, day, over):
+    on(app, day)
+    school = login_as("edu770001")
+    for page in (tab(school), school.get("/cabinet").get_data(as_text=True)):
+        assert ("ещё не подтвердил выборку" in page) is not over
+        assert ("ваша школа была в выборке НИКО" in page) is over
+
+
 def test_after_the_study_the_school_cannot_issue_codes(app, login_as):
     on(app, dt.date(2027, 10, 1))
     school = login_as("edu770001")
