@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import yaml
 
-from fisoko.files.yaml_source import INT, Problem, describe, line_of, mapping_items
+from fisoko.files.yaml_source import INT, describe, line_of, mapping_items
+from fisoko.niko.content.reader import Reader
 
 FORM_KEYS = ("columns", "code_column")
 FORM_OPTIONAL = ("maxima",)
@@ -38,19 +38,6 @@ class FormSpec:
     columns: tuple[str, ...]
     code_column: str
     maxima: dict[str, int] = field(default_factory=dict)
-
-
-class Reader(Protocol):
-    """What the content file's reader offers (model.ContentReader); kept here to avoid a cycle."""
-
-    path: str
-    problems: list[Problem]
-
-    def problem(self, node: yaml.Node, message: str) -> None: ...
-    def fields(
-        self, node: yaml.Node, where: str, required: tuple[str, ...], optional: tuple[str, ...]
-    ) -> dict[str, yaml.Node] | None: ...
-    def text(self, node: yaml.Node, field: str) -> str | None: ...
 
 
 def _columns(r: Reader, node: yaml.Node) -> tuple[tuple[str, ...], bool]:

@@ -12,11 +12,11 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Protocol
 
 import yaml
 
 from fisoko.files.yaml_source import Problem, line_of
+from fisoko.niko.content.reader import Reader
 from fisoko.niko.content.text import paragraphs
 
 # [label](file): the label may run over a line break, the file name may not.
@@ -52,23 +52,6 @@ class Publication:
         if role not in self.roles or (self.regions and region not in self.regions):
             return False
         return self.date <= today
-
-
-class Reader(Protocol):
-    """What the content file's reader offers (content.ContentReader); kept here to avoid a cycle."""
-
-    path: str
-    problems: list[Problem]
-
-    def problem(self, node: yaml.Node, message: str) -> None: ...
-    def fields(
-        self, node: yaml.Node, where: str, required: tuple[str, ...], optional: tuple[str, ...]
-    ) -> dict[str, yaml.Node] | None: ...
-    def items(self, node: yaml.Node, where: str) -> list[yaml.Node]: ...
-    def text(self, node: yaml.Node, field: str) -> str | None: ...
-    def date(self, node: yaml.Node, field: str) -> dt.date | None: ...
-    def roles(self, node: yaml.Node) -> frozenset[str] | None: ...
-    def regions(self, node: yaml.Node) -> frozenset[str] | None: ...
 
 
 def segments(paragraph: str) -> tuple[Segment, ...]:
