@@ -12,8 +12,9 @@ import datetime as dt
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from fisoko import clock
 from fisoko.accounts.store import Account
-from fisoko.niko.content import clock, round
+from fisoko.niko.content import round
 from fisoko.niko.content.model import current_content
 from fisoko.niko.region import progress, sample
 from fisoko.niko.tab import agenda, news

@@ -7,7 +7,6 @@ import datetime as dt
 from flask import Flask
 
 from fisoko import clock
-from fisoko.niko.content import clock as niko_clock
 
 
 def test_without_a_named_zone_the_clock_keeps_moscow_time():
@@ -33,7 +32,3 @@ def test_the_zone_the_source_names_is_used_each_time():
 def test_the_app_names_the_content_zone(app):
     with app.app_context():
         assert clock.zone_name() == app.extensions["fisoko.content"].timezone
-
-
-def test_the_old_name_is_the_same_clock():
-    assert niko_clock.now is clock.now and niko_clock.deadline_text is clock.deadline_text

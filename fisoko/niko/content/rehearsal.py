@@ -15,8 +15,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from fisoko import db
-from fisoko.niko.content import clock
+from fisoko import clock, db
 from fisoko.russian_click import RussianGroup
 
 

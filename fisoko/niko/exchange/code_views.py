@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from fisoko import clock
 from fisoko.accounts.store import SCHOOL, Account
 from fisoko.db import get_db
 from fisoko.login import audit
-from fisoko.niko.content import clock, round
+from fisoko.niko.content import round
 from fisoko.niko.content.model import current_content
 from fisoko.niko.exchange.codes import (
     GRADES,

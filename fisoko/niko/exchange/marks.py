@@ -6,9 +6,9 @@ A mark is kept as a row per (account, step) with `done` 1 or 0 and when it last 
 
 from __future__ import annotations
 
+from fisoko import clock
 from fisoko.accounts.store import Account
 from fisoko.db import get_db
-from fisoko.niko.content import clock
 
 
 def touch(account: Account) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort
 from flask_login import current_user, login_required
 
-from fisoko.niko.content import clock
+from fisoko import clock
 from fisoko.niko.content.model import current_content
 from fisoko.niko.exchange.materials import content_type, file_of, folder
 from fisoko.web.downloads import attachment, no_store

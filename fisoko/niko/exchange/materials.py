@@ -21,8 +21,8 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
+from fisoko import clock
 from fisoko.accounts.store import Account
-from fisoko.niko.content import clock
 from fisoko.niko.content.model import Material, NikoContent, current_content
 from fisoko.niko.exchange.upload_store import ALLOWED_TYPES
 

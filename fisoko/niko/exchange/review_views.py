@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
+from fisoko import clock
 from fisoko.db import get_db
 from fisoko.login import audit
-from fisoko.niko.content import clock
 from fisoko.niko.exchange import reviews, upload_store
 from fisoko.web.downloads import no_store
 from fisoko.web.errors import render_error

@@ -11,9 +11,10 @@ from pathlib import Path
 from flask import Blueprint, Flask, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
+from fisoko import clock
 from fisoko.db import connect, database_path, get_db
 from fisoko.files import disk_full
-from fisoko.niko.content import clock, round
+from fisoko.niko.content import round
 from fisoko.niko.content.model import Step, current_content
 from fisoko.niko.exchange import codes, marks, results_form, upload_store
 from fisoko.niko.exchange.upload_refusal import FILE, STEP, UploadRefusal, UploadRefused

@@ -13,9 +13,10 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
+from fisoko import clock
 from fisoko.accounts.store import SCHOOL, Account, current_store
 from fisoko.db import get_db, state_folder
-from fisoko.niko.content import clock, round
+from fisoko.niko.content import round
 from fisoko.niko.content.model import NikoContent, RoleGuide, Step, current_content
 from fisoko.niko.exchange import quota, reviews, upload_store
 from fisoko.niko.exchange.upload_store import Upload

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, request
 from flask_login import login_required
 
+from fisoko import clock
 from fisoko.accounts.store import COORDINATOR, SCHOOL
-from fisoko.niko.content import clock
 from fisoko.niko.content.model import current_content
 from fisoko.niko.region.archive import region_files, stream
 from fisoko.web.access import account_with_role

@@ -16,10 +16,10 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
+from fisoko import clock
 from fisoko.accounts.store import SCHOOL, Account, current_store
 from fisoko.db import get_db
 from fisoko.login import last_login
-from fisoko.niko.content import clock
 from fisoko.niko.content.model import Step, current_content
 from fisoko.niko.exchange import codes as participant_codes
 from fisoko.niko.exchange import reviews, upload_store

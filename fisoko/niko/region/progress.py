@@ -19,9 +19,10 @@ import datetime as dt
 import sqlite3
 from dataclasses import dataclass
 
+from fisoko import clock
 from fisoko.accounts.store import COORDINATOR, SCHOOL, Account, current_store
 from fisoko.db import get_db
-from fisoko.niko.content import clock, round
+from fisoko.niko.content import round
 from fisoko.niko.content.model import NikoContent, Step, current_content
 from fisoko.niko.exchange.reviews import NEWEST, RETURNED
 from fisoko.niko.region import sample

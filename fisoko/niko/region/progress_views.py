@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
+from fisoko import clock
 from fisoko.accounts.store import COORDINATOR
-from fisoko.niko.content import clock, round
+from fisoko.niko.content import round
 from fisoko.niko.content.model import current_content
 from fisoko.niko.exchange import results
 from fisoko.niko.exchange.marks import set_mark

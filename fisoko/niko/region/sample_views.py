@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import login_required
 
+from fisoko import clock
 from fisoko.accounts.store import COORDINATOR, SCHOOL, current_store
 from fisoko.db import get_db
 from fisoko.login import audit
-from fisoko.niko.content import clock
 from fisoko.niko.region.overview import counted_schools
 from fisoko.niko.region.sample import (
     IN,

@@ -11,10 +11,10 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from fisoko import clock
 from fisoko.accounts.store import Account
 from fisoko.db import get_db
 from fisoko.files import disk_full
-from fisoko.niko.content import clock
 from fisoko.niko.content.model import current_content
 from fisoko.niko.content.publications import Publication
 

@@ -13,9 +13,10 @@ from flask import Flask, current_app, make_response, render_template, request
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from fisoko import clock
 from fisoko.accounts.store import Account
 from fisoko.db import get_db
-from fisoko.niko.content import clock, round
+from fisoko.niko.content import round
 from fisoko.niko.content.model import current_content
 from fisoko.niko.exchange import codes, materials, reviews, upload_store, uploads
 from fisoko.niko.exchange.upload_refusal import UploadRefusal, UploadRefused

@@ -8,9 +8,10 @@ import sqlite3
 import pytest
 
 from app import create_app
+from fisoko import clock
 from fisoko.db import database_path
 from fisoko.files.yaml_source import Invalid
-from fisoko.niko.content import clock, round
+from fisoko.niko.content import round
 from fisoko.niko.content.model import Step, parse_content
 
 BASE = """\
