@@ -11,6 +11,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote
 
 import bcrypt
 
@@ -206,6 +207,7 @@ def app_on(folder: Path, accounts: Path, **settings):
 WRITER_SCRIPT = """
 import sys
 from pathlib import Path
+from urllib.parse import quote
 from fisoko.files import writer_lock
 print(writer_lock.hold(Path(sys.argv[1])), flush=True)
 sys.stdin.read()
@@ -289,3 +291,16 @@ def without_results_forms(app) -> None:
         for role, guide in content.guides.items()
     }
     app.extensions["fisoko.content"] = replace(content, guides=guides)
+
+
+def assert_refused_unless(response, url: str, viewer: str | None, allowed: bool) -> None:
+    """The answer to a page meant for some accounts only: anonymous visitors are sent to the login
+    with `next`, an account it is not meant for gets the Russian 404 page."""
+    if viewer is None:
+        assert response.status_code == 302
+        assert response.headers["Location"] == f"/login?next={quote(url, safe='')}"
+    elif allowed:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 404
+        assert "Страница не найдена" in response.get_data(as_text=True)

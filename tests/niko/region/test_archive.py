@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
-from urllib.parse import quote
 
 import pytest
 
 from fisoko.niko.region import archive
-from tests.helpers import without_results_forms
+from tests.helpers import assert_refused_unless, without_results_forms
 from tests.niko.exchange.test_uploads import send
 
 VIEWERS = ("edu770001", "edu770002", "niko__77", "niko__78", "edu780001", None)
@@ -111,14 +110,7 @@ def test_access_matrix(region, app):
     for viewer in VIEWERS:
         client = region[viewer] if viewer else app.test_client()
         response = client.get(URL)
-        if viewer is None:
-            assert response.status_code == 302
-            assert response.headers["Location"] == f"/login?next={quote(URL, safe='')}"
-        elif viewer.startswith("niko"):
-            assert response.status_code == 200
-        else:
-            assert response.status_code == 404
-            assert "Страница не найдена" in response.get_data(as_text=True)
+        assert_refused_unless(response, URL, viewer, allowed=(viewer or "").startswith("niko"))
         response.close()
 
 

@@ -6,13 +6,12 @@ import datetime as dt
 import io
 import zipfile
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 
 from app import create_app
 from fisoko.niko.region import archive
-from tests.helpers import AuthActions
+from tests.helpers import AuthActions, assert_refused_unless
 from tests.niko.exchange.test_results import CYRILLIC, FILES, VIEWERS, make_folder
 
 URL = "/cabinet/niko/results.zip"
@@ -73,14 +72,7 @@ def test_access_for_every_kind_of_visitor(app, login_as):
     for viewer in VIEWERS:
         client = login_as(viewer) if viewer else app.test_client()
         response = client.get(URL)
-        if viewer is None:
-            assert response.status_code == 302
-            assert response.headers["Location"] == f"/login?next={quote(URL, safe='')}"
-        elif viewer.startswith("niko"):
-            assert response.status_code == 200
-        else:
-            assert response.status_code == 404
-            assert "Страница не найдена" in response.get_data(as_text=True)
+        assert_refused_unless(response, URL, viewer, allowed=(viewer or "").startswith("niko"))
         response.close()
 
 
