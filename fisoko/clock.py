@@ -7,6 +7,11 @@ the login and web code use it without importing НИКО; НИКО's content nam
 rehearsal: a date alone starts at 09:00 of that day, a date with a time at that minute; from there
 the rehearsal's clock runs on with the real one, so what is done in a rehearsal is stamped in order
 and shown at the rehearsal's date.
+
+Within one request the clock gives one moment, that of its first reading: a page compares every
+deadline, phase and stamp against the same instant, and the request pays for the zone and the
+rehearsal lookups once. Outside a request (the CLI, threads with only an app context) each reading
+is fresh.
 """
 
 from __future__ import annotations
@@ -17,11 +22,12 @@ import time
 import zoneinfo
 from collections.abc import Callable
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, request
 
 REHEARSAL_START = dt.time(9, 0)
 MOSCOW = "Europe/Moscow"
 ZONE_SOURCE = "fisoko.clock.zone"
+MOMENT_KEY = "fisoko.clock.moment"  # in the WSGI environ: one moment per request
 
 
 @functools.cache
@@ -52,7 +58,18 @@ def rehearsal_start() -> dt.datetime | None:
 
 
 def now() -> dt.datetime:
-    """The current moment in the study's zone (the rehearsal's moment during a rehearsal)."""
+    """The current moment in the study's zone (the rehearsal's moment during a rehearsal); in a
+    request, the same moment for every reading (see above)."""
+    if not has_request_context():
+        return _read()
+    environ = request.environ
+    moment = environ.get(MOMENT_KEY)
+    if moment is None:
+        moment = environ[MOMENT_KEY] = _read()
+    return moment
+
+
+def _read() -> dt.datetime:
     zone = zone_of(zone_name())
     start = rehearsal_start()
     if start is None:
@@ -85,16 +102,19 @@ def now_local() -> dt.datetime:
 
 def local_text(stamp: str) -> str:
     """A stored UTC moment as ДД.ММ.ГГГГ ЧЧ:ММ in the study's zone."""
-    moment = dt.datetime.fromisoformat(stamp).astimezone(zone_of(zone_name()))
-    return moment.strftime("%d.%m.%Y %H:%M")
+    m = dt.datetime.fromisoformat(stamp).astimezone(now().tzinfo)
+    return f"{m.day:02d}.{m.month:02d}.{m.year} {m.hour:02d}:{m.minute:02d}"  # strftime is slower
 
 
 def zone_label(at: dt.datetime | None = None) -> str:
     """«МСК» for Moscow time, else the study zone's UTC offset at that wall time, e.g. «UTC+5»."""
-    name = zone_name()
+    return _label(now().tzinfo.key, at or wall())  # type: ignore[union-attr]
+
+
+def _label(name: str, at: dt.datetime) -> str:
     if name == MOSCOW:
         return "МСК"
-    moment = (at or wall()).replace(tzinfo=zone_of(name))
+    moment = at.replace(tzinfo=zone_of(name))
     minutes = int((moment.utcoffset() or dt.timedelta()).total_seconds() // 60)
     sign = "+" if minutes >= 0 else "−"
     hours, rest = divmod(abs(minutes), 60)
@@ -103,7 +123,13 @@ def zone_label(at: dt.datetime | None = None) -> str:
 
 def deadline_text(day: dt.date, at: dt.time | None) -> str:
     """A deadline as pages show it: «26.03.2027 18:00 (МСК)», or the day alone without a time."""
-    text = f"{day.day:02d}.{day.month:02d}.{day.year}"  # not strftime: it is slower
     if at is None:
-        return text
-    return f"{text} {at.hour:02d}:{at.minute:02d} ({zone_label(dt.datetime.combine(day, at))})"
+        return f"{day.day:02d}.{day.month:02d}.{day.year}"  # not strftime: it is slower
+    return _timed_deadline(day, at, now().tzinfo.key)  # type: ignore[union-attr]
+
+
+@functools.lru_cache(maxsize=1024)
+def _timed_deadline(day: dt.date, at: dt.time, zone: str) -> str:
+    """A deadline with its time: a page shows a few, the same ones each time."""
+    label = _label(zone, dt.datetime.combine(day, at))
+    return f"{day.day:02d}.{day.month:02d}.{day.year} {at.hour:02d}:{at.minute:02d} ({label})"

@@ -32,3 +32,37 @@ def test_the_zone_the_source_names_is_used_each_time():
 def test_the_app_names_the_content_zone(app):
     with app.app_context():
         assert clock.zone_name() == app.extensions["fisoko.content"].timezone
+
+
+def test_one_request_reads_one_moment_and_the_next_request_a_later_one(app, monkeypatch):
+    readings = iter([dt.datetime(2027, 3, 26, 17, 59, 59), dt.datetime(2027, 3, 26, 18, 0, 1)])
+
+    class Ticking(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return next(readings).replace(tzinfo=tz)
+
+    monkeypatch.setattr(clock.dt, "datetime", Ticking)
+    with app.test_request_context("/"):
+        first = clock.now()
+        assert clock.now() is first and clock.wall() == dt.datetime(2027, 3, 26, 17, 59, 59)
+    with app.test_request_context("/"):
+        assert clock.wall() == dt.datetime(2027, 3, 26, 18, 0, 1)
+
+
+def test_outside_a_request_every_reading_is_fresh(app):
+    with app.app_context():
+        first = clock.now()
+        assert clock.now() > first
+
+
+def test_deadline_texts_follow_the_zone_they_are_shown_in():
+    app = Flask("bare")
+    named = ["Europe/Moscow"]
+    clock.use_zone(app, lambda: named[0])
+    day, at = dt.date(2027, 3, 26), dt.time(18, 0)
+    with app.app_context():
+        assert clock.deadline_text(day, at) == "26.03.2027 18:00 (МСК)"
+        named[0] = "Asia/Yekaterinburg"
+        assert clock.deadline_text(day, at) == "26.03.2027 18:00 (UTC+5)"
+        assert clock.deadline_text(day, None) == "26.03.2027"
