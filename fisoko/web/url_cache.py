@@ -1,8 +1,9 @@
 """`url_for` in templates, with the URLs it built kept: a page builds a dozen, the same each time.
 
-A relative URL depends only on the app, the endpoint, its values and the request's script root
-(the prefix a proxy may mount the app under), so those are the key. Anything else (`_external`,
-`_anchor`, a blueprint-relative ".endpoint", a call outside a request) is built as usual. An app
+A relative URL depends only on the app, the endpoint, its values (an `_anchor` among them) and the
+request's script root (the prefix a proxy may mount the app under), so those are the key. Anything
+else (`_external`, `_scheme`, `_method`, a blueprint-relative ".endpoint", a call outside a
+request) is built as usual. An app
 with `url_defaults` or `url_value_preprocessor` functions would build URLs from more than the key,
 so the cache is not installed there. The kept URLs are dropped when there are MAX_KEPT of them
 (upload ids make the set of URLs unbounded). `FISOKO_URL_CACHE=0` turns it off.
@@ -24,14 +25,17 @@ def kept_url_for(build: Callable[..., str]) -> Callable[..., str]:
     kept: dict[tuple, str] = {}
 
     def url_for(endpoint: str, **values) -> str:
-        if (
-            endpoint.startswith(".")
-            or any(name.startswith("_") for name in values)
-            or not has_request_context()
-        ):
+        if endpoint.startswith(".") or not has_request_context():
             return build(endpoint, **values)
+        if values:
+            items = tuple(values.items()) if len(values) == 1 else tuple(sorted(values.items()))
+            for name, _ in items:
+                if name.startswith("_") and name != "_anchor":
+                    return build(endpoint, **values)
+            key: tuple = (request.script_root, endpoint, items)
+        else:
+            key = (request.script_root, endpoint)
         try:
-            key = (request.script_root, endpoint, *sorted(values.items()))
             url = kept.get(key)
         except TypeError:  # a value that cannot be part of a key
             return build(endpoint, **values)

@@ -67,3 +67,19 @@ def test_an_app_with_url_defaults_gets_no_kept_urls(app_config):
     app.jinja_env.globals["url_for"] = app.url_for
     url_cache.init_app(app)
     assert app.jinja_env.globals["url_for"] == app.url_for
+
+
+def test_urls_with_an_anchor_are_kept_per_anchor(app):
+    calls = []
+
+    def build(endpoint, **values):
+        calls.append(values)
+        return app.url_for(endpoint, **values)
+
+    kept = url_cache.kept_url_for(build)
+    with app.test_request_context("/cabinet"):
+        for _ in range(2):
+            assert kept("cabinet.niko", _anchor="uploads") == "/cabinet/niko#uploads"
+            assert kept("cabinet.niko", _anchor="sample") == "/cabinet/niko#sample"
+            assert kept("cabinet.niko") == "/cabinet/niko"
+    assert len(calls) == 3
