@@ -27,6 +27,7 @@ CACHES = {
     "fragments off": {"FISOKO_FRAGMENT_CACHE": "0"},
     "urls off": {"FISOKO_URL_CACHE": "0"},
     "csrf off": {"FISOKO_CSRF_TOKEN_CACHE": "0"},
+    "sessions off": {"FISOKO_SESSION_CACHE": "0"},
 }
 ON = ("on", "on again")
 

@@ -41,6 +41,7 @@ def defaults() -> dict[str, object]:
         "FRAGMENT_CACHE": True,
         "URL_CACHE": True,
         "CSRF_TOKEN_CACHE": True,
+        "SESSION_CACHE": True,
         "BCRYPT_COST": 12,
         "ACCOUNTS_RELOAD_SECONDS": 1,
         "SESSION_COOKIE_NAME": "fisoko_session",
@@ -181,6 +182,7 @@ def normalize(config: dict) -> None:
         "FRAGMENT_CACHE",
         "URL_CACHE",
         "CSRF_TOKEN_CACHE",
+        "SESSION_CACHE",
         "RESULTS_CACHE",
     ):
         _flag(config, key)

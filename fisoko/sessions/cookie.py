@@ -13,11 +13,18 @@ Here:
   never later than the lifetime, because the cookie's time is still checked against the full
   lifetime. A changed session (login, logout, a flash message) is signed at once as before;
 - /healthz and static files never open or write the session: they need no account, and a
-  monitoring probe or a stylesheet should not pay for (or extend) a session.
+  monitoring probe or a stylesheet should not pay for (or extend) a session;
+- a cookie whose signature was verified is kept with its data and signing time (`VerifiedCookies`),
+  so the same cookie sent again, as a browser does on every page until the session changes, is
+  not verified and decoded again. The key is the cookie's whole value, under one set of secret
+  keys; its age is checked against the lifetime on every request as for a fresh one, and each
+  request gets its own copy of the data. `FISOKO_SESSION_CACHE=0` verifies every cookie afresh.
 """
 
 from __future__ import annotations
 
+import copy
+import threading
 import time
 
 from flask import Flask, Request
@@ -27,6 +34,7 @@ from itsdangerous.encoding import base64_encode
 from itsdangerous.url_safe import URLSafeSerializerMixin
 
 SESSIONLESS_PATHS = ("/healthz",)
+MAX_KEPT = 10_000  # a region's accounts several times over; a cookie is a few hundred bytes
 
 
 class PlainSerializer(URLSafeTimedSerializer):
@@ -48,6 +56,38 @@ class Session(SecureCookieSession):
     sessionless = False
 
 
+class VerifiedCookies:
+    """Cookie values whose signature was verified, with their data and signing time."""
+
+    def __init__(self) -> None:
+        self._kept: dict[str, tuple[dict, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, value: str, max_age: int) -> tuple[dict, float] | None:
+        """A copy of the kept data and its signing time; None when not kept or now too old (or
+        signed in the future), as the serializer would refuse it."""
+        found = self._kept.get(value)
+        if found is None:
+            return None
+        data, signed_at = found
+        if not 0 <= time.time() - signed_at <= max_age:
+            return None
+        return _copied(data), signed_at
+
+    def keep(self, value: str, data: dict, signed_at: float) -> None:
+        with self._lock:
+            if len(self._kept) >= MAX_KEPT:
+                self._kept.clear()
+            self._kept[value] = (_copied(data), signed_at)
+
+
+def _copied(data: dict) -> dict:
+    """A copy no request can change the kept one through (flashes are a list kept in place)."""
+    if all(isinstance(v, (str, int, float, bool, type(None))) for v in data.values()):
+        return dict(data)
+    return copy.deepcopy(data)
+
+
 def refresh_after(app: Flask) -> float:
     """Seconds after which an unchanged session's cookie is signed again."""
     return min(60.0, app.permanent_session_lifetime.total_seconds() / 10)
@@ -58,6 +98,7 @@ class CookieSessionInterface(SecureCookieSessionInterface):
 
     def __init__(self) -> None:
         self._serializer: tuple[tuple, URLSafeTimedSerializer] | None = None
+        self._verified: tuple[tuple, VerifiedCookies] | None = None
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         if not app.secret_key:
@@ -95,13 +136,29 @@ class CookieSessionInterface(SecureCookieSessionInterface):
         if not value:
             return self.session_class()
         max_age = int(app.permanent_session_lifetime.total_seconds())
-        try:
-            data, signed = serializer.loads(value, max_age=max_age, return_timestamp=True)
-        except BadSignature:
-            return self.session_class()
-        session = self.session_class(data)
-        session.signed_at = signed.timestamp()
+        verified = self._verified_cookies(app)
+        found = verified.get(value, max_age) if verified is not None else None
+        if found is None:
+            try:
+                data, signed = serializer.loads(value, max_age=max_age, return_timestamp=True)
+            except BadSignature:
+                return self.session_class()
+            found = data, signed.timestamp()
+            if verified is not None and isinstance(data, dict):
+                verified.keep(value, *found)
+        session = self.session_class(found[0])
+        session.signed_at = found[1]
         return session
+
+    def _verified_cookies(self, app: Flask) -> VerifiedCookies | None:
+        """The verified cookies kept under the app's current secret keys (None when off)."""
+        if not app.config.get("SESSION_CACHE", True):
+            return None
+        keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
+        cached = self._verified
+        if cached is None or cached[0] != keys:
+            cached = self._verified = (keys, VerifiedCookies())
+        return cached[1]
 
     def save_session(self, app: Flask, session: SessionMixin, response) -> None:
         if getattr(session, "sessionless", False):

@@ -120,3 +120,66 @@ def test_cookie_is_not_compressed_and_old_compressed_cookies_still_open(app, cli
     other = app.test_client()
     other.set_cookie(COOKIE, old_style)
     assert other.get("/cabinet").status_code == 200
+
+
+def _counting_loads(app, monkeypatch) -> list[str]:
+    """Every cookie value the app's serializer verifies from now on."""
+    serializer = app.session_interface.get_signing_serializer(app)
+    calls: list[str] = []
+    real = serializer.loads
+
+    def loads(value, *args, **kwargs):
+        calls.append(value)
+        return real(value, *args, **kwargs)
+
+    monkeypatch.setattr(serializer, "loads", loads)
+    return calls
+
+
+def test_a_cookie_sent_again_is_not_verified_again(app, client, auth, monkeypatch):
+    auth.login()
+    calls = _counting_loads(app, monkeypatch)
+    for _ in range(3):
+        assert client.get("/cabinet").status_code == 200
+    assert len(calls) == 1, "verified once, then taken from the kept ones"
+
+
+def test_a_kept_cookie_still_ends_with_its_lifetime(minute_app, monkeypatch):
+    client = minute_app.test_client()
+    AuthActions(client).login()
+    assert client.get("/cabinet").status_code == 200
+    start = time.time()
+    _at(monkeypatch, start + 61)
+    assert client.get("/cabinet").status_code == 302
+    _at(monkeypatch, start - 3600)
+    assert client.get("/cabinet").status_code == 302, "a signature from the future is refused"
+
+
+def test_a_new_secret_key_verifies_kept_cookies_again(app, client, auth, monkeypatch):
+    auth.login()
+    assert client.get("/cabinet").status_code == 200
+    app.secret_key = "another key, as after a restart with a new instance/secret_key"
+    calls = _counting_loads(app, monkeypatch)
+    assert client.get("/cabinet").status_code == 302
+    assert len(calls) == 1
+
+
+def test_a_request_cannot_change_the_kept_data(app):
+    from fisoko.sessions.cookie import VerifiedCookies
+
+    kept = VerifiedCookies()
+    kept.keep("v", {"_flashes": [("message", "Файл загружен")], "sid": "s"}, time.time())
+    data, _ = kept.get("v", 60)
+    data["_flashes"].append(("message", "ещё"))
+    data["sid"] = "other"
+    assert kept.get("v", 60)[0] == {"_flashes": [("message", "Файл загружен")], "sid": "s"}
+
+
+def test_with_the_cache_off_every_cookie_is_verified(app_config, monkeypatch):
+    app = create_app({**app_config, "SESSION_CACHE": False})
+    client = app.test_client()
+    AuthActions(client).login()
+    calls = _counting_loads(app, monkeypatch)
+    for _ in range(3):
+        assert client.get("/cabinet").status_code == 200
+    assert len(calls) == 3

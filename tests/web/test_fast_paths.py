@@ -17,6 +17,7 @@ OFF = {
     "FRAGMENT_CACHE": False,
     "URL_CACHE": False,
     "CSRF_TOKEN_CACHE": False,
+    "SESSION_CACHE": False,
     "RESULTS_CACHE": False,
 }
 TOKEN = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+|(value=")[^"]+("[^>]*name="csrf_token")')
