@@ -2,9 +2,10 @@
 
 The study, its schedule, each role's steps and the upload form's step list come out the same for
 every request with the same content, role and day; rendering them was most of the НИКО tab's time.
-A fragment's cache key is derived from exactly the variables it is rendered with (plain values by
+A fragment's cache key is derived from exactly the variables its template reads (plain values by
 value, other objects by identity, held by the cache so their ids are not reused), plus the
-request's script root for the URLs it builds. So that nothing else can leak into a kept fragment,
+request's script root for the URLs it builds; a variable given but never read cannot change the
+output, so it is not part of the key. So that nothing else can leak into a kept fragment,
 such as the account, the request or a CSRF token, a template that reads any name it was not given
 (other than Jinja's own pure globals and `url_for`) is refused before it is rendered.
 
@@ -57,22 +58,26 @@ def template_names(template: str) -> frozenset[str]:
     return frozenset(names)
 
 
-def _check(template: str, context: dict, checked: dict) -> None:
-    if template not in checked:
-        checked[template] = template_names(template) - PURE_GLOBALS
-    unknown = checked[template] - context.keys()
+def _names_read(template: str, context: dict, checked: dict) -> tuple[str, ...]:
+    """The names `template` reads from its context, in a fixed order; a name it reads that the
+    context does not give is an error."""
+    names = checked.get(template)
+    if names is None:
+        names = checked[template] = tuple(sorted(template_names(template) - PURE_GLOBALS))
+    unknown = [name for name in names if name not in context]
     if unknown:
-        raise FragmentError(f"{template} reads {sorted(unknown)}, which are not in its key")
+        raise FragmentError(f"{template} reads {unknown}, which are not in its key")
+    return names
 
 
 def render_once(template: str, **context) -> Markup:
     """`template` rendered with `context`, once for each distinct `context` (see above)."""
-    if not current_app.config["FRAGMENT_CACHE"]:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not app.config["FRAGMENT_CACHE"]:
         return Markup(render_template(template, **context))
-    state = current_app.extensions.setdefault("fisoko.fragments", {"kept": {}, "checked": {}})
-    _check(template, context, state["checked"])
-    parts = tuple(sorted((name, _key_part(value)) for name, value in context.items()))
-    key = (template, request.script_root, parts)
+    state = app.extensions.setdefault("fisoko.fragments", {"kept": {}, "checked": {}})
+    names = _names_read(template, context, state["checked"])
+    key = (template, request.script_root, *(_key_part(context[name]) for name in names))
     found = state["kept"].get(key)
     if found is not None:
         return found[1]
@@ -80,5 +85,5 @@ def render_once(template: str, **context) -> Markup:
     with _lock:
         if len(state["kept"]) >= MAX_KEPT:
             state["kept"].clear()
-        state["kept"][key] = (tuple(context.values()), html)
+        state["kept"][key] = (tuple(context[name] for name in names), html)
     return html

@@ -11,7 +11,13 @@ from jinja2 import ChoiceLoader, DictLoader
 from fisoko.web import fragments
 from fisoko.web.fragments import FragmentError, render_once
 
-FRAGMENT_TEMPLATES = ("cabinet/_study.html", "cabinet/_steps.html", "cabinet/_upload_fields.html")
+FRAGMENT_TEMPLATES = (
+    "cabinet/_study.html",
+    "cabinet/_steps.html",
+    "cabinet/_upload_fields.html",
+    "cabinet/_publication.html",
+    "cabinet/_materials.html",
+)
 
 
 @pytest.fixture
@@ -102,3 +108,24 @@ def test_the_upload_form_selects_the_next_step_of_the_day(app, login_as):
     assert selected(first.deadline) == first.id
     assert selected(first.deadline + dt.timedelta(days=1)) == second.id
     assert selected(first.deadline) == first.id
+
+
+def test_a_name_given_but_never_read_is_no_part_of_the_key(app, extra_templates):
+    extra_templates["t.html"] = "{{ title }}"
+    with app.test_request_context():
+        first = render_once("t.html", title="T", unused=object())
+        assert render_once("t.html", title="T", unused=object()) is first
+
+
+def test_a_publication_is_rendered_once_for_everyone_who_sees_it_alike(app, login_as):
+    """Two schools, the same publications and open files: one kept fragment per publication."""
+    app.config["TODAY"] = dt.date(2027, 3, 20)
+    login_as("edu770001").get("/cabinet/niko")
+    kept = dict(app.extensions["fisoko.fragments"]["kept"])
+    publications = [key for key in kept if key[0] == "cabinet/_publication.html"]
+    assert publications, "the demo content has publications by 20.03.2027"
+    login_as("edu770002").get("/cabinet/niko")
+    after = app.extensions["fisoko.fragments"]["kept"]
+    assert [key for key in after if key[0] == "cabinet/_publication.html"] == publications
+    for key in publications:
+        assert after[key][1] is kept[key][1]

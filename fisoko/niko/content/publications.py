@@ -9,6 +9,7 @@ Which publications an account has already seen is kept in the database (see news
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -40,6 +41,11 @@ class Publication:
     text: tuple[tuple[Segment, ...], ...]
     roles: frozenset[str]
     regions: frozenset[str]
+
+    @functools.cached_property
+    def files(self) -> frozenset[str]:
+        """The materials its text links to."""
+        return frozenset(s.file for paragraph in self.text for s in paragraph if s.file)
 
     @property
     def key(self) -> str:

@@ -37,11 +37,7 @@ class Shown:
     """A material as the НИКО tab lists it: available with its size, or unavailable."""
 
     material: Material
-    size: int | None
-
-    @property
-    def available(self) -> bool:
-        return self.size is not None
+    size: int | None  # None: the file is missing
 
 
 def content_type(name: str) -> str:

@@ -27,14 +27,14 @@ class Item:
 
     publication: Publication
     new: bool
+    links: tuple[str, ...] = ()  # the materials it links to that the account may open now
 
 
 @dataclass(frozen=True)
 class Feed:
-    """The publications shown to an account, newest first, and the materials it may open."""
+    """The publications shown to an account, newest first."""
 
     items: tuple[Item, ...]
-    open_files: frozenset[str]
 
     @property
     def new_count(self) -> int:
@@ -56,12 +56,13 @@ def feed(account: Account) -> Feed:
     content, today = current_content(), clock.today()
     shown = [p for p in content.publications if p.shown_to(account.role, account.region, today)]
     if not shown:
-        return Feed((), frozenset())
+        return Feed(())
     seen = seen_keys(account)
     files = frozenset(
         m.file for m in content.materials if m.open_to(account.role, account.region, today)
     )
-    return Feed(tuple(Item(p, p.key not in seen) for p in shown), files)
+    items = tuple(Item(p, p.key not in seen, tuple(sorted(p.files & files))) for p in shown)
+    return Feed(items)
 
 
 def mark_seen(account: Account, shown: Feed) -> None:

@@ -22,7 +22,7 @@ from fisoko.niko.exchange import codes, materials, reviews, upload_store, upload
 from fisoko.niko.exchange.upload_refusal import UploadRefusal, UploadRefused
 from fisoko.niko.region import overview, progress, sample
 from fisoko.niko.region import table as region
-from fisoko.niko.tab import agenda, news, results_panel
+from fisoko.niko.tab import agenda, feed_html, news, results_panel
 from fisoko.web import fragments, query
 from fisoko.web.errors import render_error
 from fisoko.web.security import UPLOAD_ENDPOINT
@@ -41,9 +41,9 @@ def _agenda(
     return agenda.for_steps(states, wall, phase), tuple(states), None
 
 
-def _returned(account: Account, guide) -> list[tuple]:
+def _returned(account: Account, guide, listed: uploads.ListPage) -> list[tuple]:
     """A school's uploads returned for rework, each with its step (for the step's deadline)."""
-    if account.is_coordinator:
+    if account.is_coordinator or not listed.total:
         return []
     found = reviews.returned_of(get_db(), account.login)
     return [(upload, review, guide.step(upload.step)) for upload, review in found]
@@ -87,7 +87,10 @@ def page(refusal: UploadRefusal | None = None):
         guide=guide,
         today=today,
         tab="niko",
-        materials=materials.visible(account),
+        materials=fragments.render_once(
+            "cabinet/_materials.html",
+            materials=tuple((shown.material, shown.size) for shown in materials.visible(account)),
+        ),
         uploads=listed,
         upload_fields=fragments.render_once(
             "cabinet/_upload_fields.html",
@@ -106,7 +109,7 @@ def page(refusal: UploadRefusal | None = None):
         study_opens=content.opens,
         study_ends=content.ends,
         first_step=guide.steps[0],
-        returned=_returned(account, guide),
+        returned=_returned(account, guide, listed),
         overview=overview,
         agenda=now,
         feed=feed,
@@ -137,8 +140,9 @@ def _too_large(error: RequestEntityTooLarge):
 
 
 def init_app(app: Flask) -> None:
-    """Answer refused uploads with the tab."""
+    """Answer refused uploads with the tab; give templates `publication(item)`."""
     app.register_error_handler(UploadRefused, _refused)
+    feed_html.init_app(app)
     app.register_error_handler(RequestEntityTooLarge, _too_large)
 
 
