@@ -160,21 +160,26 @@ def migrate(conn: sqlite3.Connection) -> int:
     return len(MIGRATIONS)
 
 
+def _app(app: Flask | None) -> Flask:
+    """The app given, or the current one itself (not its proxy, which every use would resolve)."""
+    return current_app._get_current_object() if app is None else app  # type: ignore[attr-defined]
+
+
 def rehearsing(app: Flask | None = None) -> bool:
     """Whether the app runs a rehearsal: a date is fixed by `FISOKO_TODAY`."""
-    return (app or current_app).config.get("TODAY") is not None
+    return _app(app).config.get("TODAY") is not None
 
 
 def state_folder(app: Flask | None = None) -> Path:
     """The folder of the exchange's state: the instance folder, or its `rehearsal/`."""
-    app = app or current_app
+    app = _app(app)
     instance = Path(app.instance_path)
     return instance / REHEARSAL if rehearsing(app) else instance
 
 
 def database_path(app: Flask | None = None) -> str:
     """The database file of the exchange's state (the rehearsal's during a rehearsal)."""
-    app = app or current_app
+    app = _app(app)
     if rehearsing(app):
         return str(state_folder(app) / FILENAME)
     return app.config["DATABASE"]

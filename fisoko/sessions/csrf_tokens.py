@@ -17,11 +17,12 @@ MAX_KEPT = 10_000
 
 def csrf_token() -> str:
     """The signed CSRF token of this session, as Flask-WTF's `csrf_token()` gives it."""
-    config = current_app.config
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    config = app.config
     raw = session.get(config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
     if config.get("WTF_CSRF_TIME_LIMIT") is not None or not isinstance(raw, str):
         return generate_csrf()
-    kept: dict[str, str] = current_app.extensions["fisoko.csrf_tokens"]
+    kept: dict[str, str] = app.extensions["fisoko.csrf_tokens"]
     token = kept.get(raw)
     if token is None:
         token = generate_csrf()

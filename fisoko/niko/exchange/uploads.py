@@ -89,7 +89,9 @@ def listed(account: Account, page: int = 1) -> ListPage:
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
     window = (PAGE_SIZE, (page - 1) * PAGE_SIZE)
-    if account.is_coordinator:
+    if not total:
+        found: list[Upload] = []
+    elif account.is_coordinator:
         found = upload_store.of_region(db, account.region, account.login, *window)
     else:
         found = upload_store.of_owner(db, account.login, *window)
