@@ -13,7 +13,7 @@ from wtforms.validators import InputRequired
 
 from fisoko.accounts.passwords import check_password
 from fisoko.accounts.store import Account, current_store
-from fisoko.login import audit, last_login
+from fisoko.login import audit, last_login, low_priority
 from fisoko.login import device as devices
 from fisoko.login.lanes import Shed, current_lane
 from fisoko.login.throttle import current_throttle, wait_text
@@ -75,8 +75,11 @@ def authenticate(login: str, password: str) -> tuple[Account | None, str]:
     store = current_store()
     account = store.get(login)
     usable = account is not None and not account.disabled
-    matched = check_password(
-        password, account.password_hash if usable else None, store.accounts.slowest_cost
+    matched = low_priority.run(
+        check_password,
+        password,
+        account.password_hash if usable else None,
+        store.accounts.slowest_cost,
     )
     if account is None:
         return None, "unknown"

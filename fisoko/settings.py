@@ -60,6 +60,7 @@ def defaults() -> dict[str, object]:
         "THROTTLE_BLOCK_MINUTES": 15,
         "LOGIN_LANES": 0,
         "LOGIN_QUEUE_SECONDS": 2,
+        "LOGIN_LOW_PRIORITY": True,
         "THREADS": 24,
         "CONNECTION_LIMIT": 200,
         "CONNECTIONS_PER_ADDRESS": 20,
@@ -183,6 +184,7 @@ def normalize(config: dict) -> None:
         "URL_CACHE",
         "CSRF_TOKEN_CACHE",
         "SESSION_CACHE",
+        "LOGIN_LOW_PRIORITY",
         "RESULTS_CACHE",
     ):
         _flag(config, key)
