@@ -304,3 +304,13 @@ def assert_refused_unless(response, url: str, viewer: str | None, allowed: bool)
     else:
         assert response.status_code == 404
         assert "Страница не найдена" in response.get_data(as_text=True)
+
+
+def audit_events(caplog, action: str) -> list[str]:
+    """The audit lines of `action` logged so far, without the client address (set `caplog` to
+    INFO for fisoko.audit first)."""
+    return [
+        re.sub(r" addr=\S+", "", r.getMessage())
+        for r in caplog.records
+        if r.name == "fisoko.audit" and f"event action={action} " in r.getMessage()
+    ]

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, request
 from flask_login import current_user, login_required
 
 from fisoko.accounts.store import COORDINATOR
+from fisoko.login import audit
 from fisoko.niko.exchange import result_marks, results
 from fisoko.niko.exchange.materials import content_type
 from fisoko.web.access import account_with_role
@@ -17,14 +18,19 @@ bp.after_request(no_store)
 
 
 def _send(login: str, name: str):
-    """The open results file `name` of `login`, its first download recorded; 404 if none."""
+    """The open results file `name` of `login`, its first download recorded; 404 if none.
+
+    Each download (not a HEAD) is an audit event: results hold participants' scores, and the
+    log answers «did the school get its results, and who else took them»."""
     found = results.find(login, name)
     if found is None:
         abort(404)
     if not found.path.is_file():  # gone since the folder was listed
         abort(404)
     if request.method == "GET":
-        result_marks.record_opened(current_user.account.login, found)
+        viewer = current_user.account.login
+        result_marks.record_opened(viewer, found)
+        audit.event(viewer, "results.download", owner=login, file=found.name)
     return attachment(found.path, found.name, content_type(found.name))
 
 

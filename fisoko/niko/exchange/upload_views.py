@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from fisoko import clock
 from fisoko.db import connect, database_path, get_db
 from fisoko.files import disk_full
+from fisoko.login import audit
 from fisoko.niko.content import round
 from fisoko.niko.content.model import Step, current_content
 from fisoko.niko.exchange import codes, marks, results_form, upload_store
@@ -137,12 +138,18 @@ def upload():
 @bp.route("/cabinet/niko/uploads/<upload_id>")
 @login_required
 def download(upload_id: str):
-    """The file as uploaded, for its uploader and its region's coordinator; 404 otherwise."""
+    """The file as uploaded, for its uploader and its region's coordinator; 404 otherwise.
+
+    A coordinator's download of a school's file is an audit event; an account taking back its own
+    file is not."""
     upload = _visible_or_404(upload_id)
     path = upload_store.path_of(folder(), upload)
     if not path.is_file():
         log.error("загрузки: файла загрузки %s нет в папке %s", upload.id, folder())
         abort(404)
+    viewer = current_user.account.login
+    if viewer != upload.owner and request.method == "GET":
+        audit.event(viewer, "uploads.download", upload=upload.id, school=upload.owner)
     return attachment(path, upload.name, upload.content_type)
 
 

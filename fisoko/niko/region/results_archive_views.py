@@ -7,6 +7,7 @@ from flask_login import login_required
 
 from fisoko import clock
 from fisoko.accounts.store import COORDINATOR
+from fisoko.login import audit
 from fisoko.niko.exchange import results
 from fisoko.niko.region.archive import stream
 from fisoko.niko.region.results_archive import region_results
@@ -25,5 +26,6 @@ def region_zip():
     if not results.is_open():
         abort(404)
     files = region_results(account)
+    audit.event(account.login, "results.zip", region=account.region, files=str(len(files)))
     name = f"niko-results-{account.region}-{clock.today():%Y-%m-%d}.zip"
     return zip_attachment(stream(files, clock.now_local().timetuple()[:6]), name)

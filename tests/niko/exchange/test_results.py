@@ -17,7 +17,7 @@ from fisoko.accounts.store import load_accounts
 from fisoko.files import kept_listing
 from fisoko.niko.exchange import results
 from fisoko.settings import BASE_DIR
-from tests.helpers import AuthActions, make_hash
+from tests.helpers import AuthActions, audit_events, make_hash
 
 SHIPPED = BASE_DIR / "content" / "niko.yaml"
 OPENS, BEFORE = dt.date(2027, 9, 30), dt.date(2027, 9, 29)
@@ -425,3 +425,19 @@ def test_a_file_gone_behind_a_kept_listing_is_404(app, login_as, folder, monkeyp
     fetch(client, "/cabinet/niko/results/b.csv")
     (folder / "edu770002" / "b.csv").unlink()
     assert fetch(client, "/cabinet/niko/results/b.csv").status_code == 404
+
+
+def test_each_download_is_an_audit_event_a_head_is_not(login_as, caplog):
+    caplog.set_level("INFO", logger="fisoko.audit")
+    school, coordinator = login_as("edu770002"), login_as("niko__77")
+    fetch(school, "/cabinet/niko/results/b.csv", head=True)
+    assert audit_events(caplog, "results.download") == []
+    fetch(school, "/cabinet/niko/results/b.csv")
+    fetch(coordinator, "/cabinet/niko/results/edu770002/b.csv")
+    fetch(coordinator, "/cabinet/niko/results/region-77.csv")
+    fetch(login_as("niko__78"), "/cabinet/niko/results/edu770002/b.csv")  # 404: not logged
+    assert audit_events(caplog, "results.download") == [
+        "event action=results.download by='edu770002' owner='edu770002' file='b.csv'",
+        "event action=results.download by='niko__77' owner='edu770002' file='b.csv'",
+        "event action=results.download by='niko__77' owner='niko__77' file='region-77.csv'",
+    ]

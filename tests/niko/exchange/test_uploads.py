@@ -24,7 +24,13 @@ from fisoko.niko.content.model import RoleGuide
 from fisoko.niko.exchange import upload_store
 from fisoko.niko.exchange.uploads import folder as uploads_folder
 from fisoko.web.security import UPLOAD_ENDPOINT, UPLOAD_PATH
-from tests.helpers import csrf_token, kill_writer, without_results_forms, writer_process
+from tests.helpers import (
+    audit_events,
+    csrf_token,
+    kill_writer,
+    without_results_forms,
+    writer_process,
+)
 
 UPLOAD_LINK_RE = re.compile(r'href="/cabinet/niko/uploads/([0-9a-f]{32})"')
 CYRILLIC = "Форма сбора результатов №1 «8 класс».xlsx"
@@ -171,6 +177,17 @@ def test_download_access_matrix(exchange, app, which):
     found = answers(exchange, app, f"/cabinet/niko/uploads/{exchange[which]}")
     expected = {v: 200 if v in SEES[which] else 404 for v in VIEWERS if v}
     assert found == {**expected, None: 302}
+
+
+def test_a_coordinators_download_of_a_school_file_is_an_audit_event(exchange, caplog):
+    caplog.set_level("INFO", logger="fisoko.audit")
+    school, region = exchange["school"], exchange["region"]
+    for viewer, upload in [("edu770001", school), ("niko__77", region), ("niko__77", school)]:
+        exchange["clients"][viewer].get(f"/cabinet/niko/uploads/{upload}").close()
+    exchange["clients"]["niko__78"].get(f"/cabinet/niko/uploads/{school}").close()  # 404
+    assert audit_events(caplog, "uploads.download") == [
+        f"event action=uploads.download by='niko__77' upload='{school}' school='edu770001'"
+    ]
 
 
 def test_list_access_matrix(exchange):

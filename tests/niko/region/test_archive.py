@@ -9,7 +9,7 @@ import zipfile
 import pytest
 
 from fisoko.niko.region import archive
-from tests.helpers import assert_refused_unless, without_results_forms
+from tests.helpers import assert_refused_unless, audit_events, without_results_forms
 from tests.niko.exchange.test_uploads import send
 
 VIEWERS = ("edu770001", "edu770002", "niko__77", "niko__78", "edu780001", None)
@@ -104,6 +104,17 @@ def test_an_unknown_or_coordinator_step_is_404(region, step):
 def test_another_region_gets_only_its_own(region):
     with read_zip(region["niko__78"].get(URL)) as zipped:
         assert zipped.namelist() == ["edu780001 ГБОУ «Школа № 101»/Питер.pdf"]
+
+
+def test_each_archive_is_an_audit_event(region, caplog):
+    caplog.set_level("INFO", logger="fisoko.audit")
+    region["niko__77"].get(URL).close()
+    region["niko__77"].get(URL + "?step=school-questionnaire").close()
+    region["edu770001"].get(URL).close()  # 404: not logged
+    assert audit_events(caplog, "uploads.zip") == [
+        "event action=uploads.zip by='niko__77' region='77' step='' files='4'",
+        "event action=uploads.zip by='niko__77' region='77' step='school-questionnaire' files='1'",
+    ]
 
 
 def test_access_matrix(region, app):

@@ -11,7 +11,7 @@ import pytest
 
 from app import create_app
 from fisoko.niko.region import archive
-from tests.helpers import AuthActions, assert_refused_unless
+from tests.helpers import AuthActions, assert_refused_unless, audit_events
 from tests.niko.exchange.test_results import CYRILLIC, FILES, VIEWERS, make_folder
 
 URL = "/cabinet/niko/results.zip"
@@ -66,6 +66,15 @@ def test_another_region_gets_only_its_own(login_as):
             "niko__78/region-78.csv",
             "edu780001 ГБОУ «Школа № 101»/c.csv",
         ]
+
+
+def test_each_archive_is_an_audit_event(login_as, caplog):
+    caplog.set_level("INFO", logger="fisoko.audit")
+    login_as("niko__78").get(URL).close()
+    login_as("edu780001").get(URL).close()  # 404: not logged
+    assert audit_events(caplog, "results.zip") == [
+        "event action=results.zip by='niko__78' region='78' files='2'"
+    ]
 
 
 def test_access_for_every_kind_of_visitor(app, login_as):
