@@ -17,7 +17,7 @@ from fisoko.accounts.store import Account
 from fisoko.niko.content import round
 from fisoko.niko.content.model import current_content
 from fisoko.niko.region import progress, sample
-from fisoko.niko.tab import agenda, news
+from fisoko.niko.tab import agenda, news, results_panel
 from fisoko.niko.tab import views as tab_views
 from fisoko.web.downloads import no_store
 
@@ -59,6 +59,7 @@ def home():
         if account.is_coordinator and phase != round.BEFORE
         else None,
         sample_deadline=sample.deadline(),
+        new_results=results_panel.new_files(account),
     )
 
 

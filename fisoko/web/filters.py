@@ -24,6 +24,11 @@ def plural(number: int, one: str, few: str, many: str) -> str:
     return many
 
 
+def counted(number: int, one: str, few: str, many: str) -> str:
+    """A number with its noun in the right form: 1 новый файл, 2 новых файла, 5 новых файлов."""
+    return f"{number} {plural(number, one, few, many)}"
+
+
 def days_left(days: int) -> str:
     """How long is left until a deadline, said the way a person would say it."""
     if days <= 0:
@@ -61,6 +66,7 @@ def local_time(stamp: str) -> str:
 FILTERS = {
     "ru_date": ru_date,
     "days_left": days_left,
+    "counted": counted,
     "file_size": file_size,
     "local_time": local_time,
     "deadline": deadline,

@@ -14,6 +14,7 @@ from fisoko.niko.exchange.results import (
     ResultFile,
     announced,
     folder,
+    is_open,
     of_region,
     scan,
 )
@@ -42,6 +43,11 @@ class Panel:
     own: tuple[Listed, ...] = ()
     region: RegionResults | None = None
     page: int = 1
+
+    @property
+    def new_count(self) -> int:
+        """How many of the account's own files it has not downloaded yet."""
+        return sum(1 for item in self.own if item.new)
 
     @property
     def pages(self) -> int:
@@ -76,3 +82,15 @@ def panel(account: Account, page: int = 1) -> Panel | None:
     listed = tuple(Listed(f, key_of(f) not in seen) for f in own)
     shown = Panel(results, True, listed, region)
     return Panel(results, True, listed, region, min(max(page, 1), shown.pages))
+
+
+def new_files(account: Account) -> int:
+    """How many of the account's own results files are open and not yet downloaded by it: what
+    «Главная» tells of, without the coordinator's look at every school."""
+    if not is_open():
+        return 0
+    own = scan(folder(), account.login)
+    if not own:
+        return 0
+    seen = opened_by(account.login)
+    return sum(1 for f in own if key_of(f) not in seen)
