@@ -69,11 +69,17 @@ def now() -> dt.datetime:
     return moment
 
 
+def real_now(zone: dt.tzinfo) -> dt.datetime:
+    """The real moment in `zone`: the one reading of the system's date, so the test suite can
+    pin it and no test's outcome depends on the day it runs."""
+    return dt.datetime.now(zone)
+
+
 def _read() -> dt.datetime:
     zone = zone_of(zone_name())
     start = rehearsal_start()
     if start is None:
-        return dt.datetime.now(zone)
+        return real_now(zone)
     began = current_app.extensions.setdefault("fisoko.clock", {}).setdefault(
         start, time.monotonic()
     )

@@ -7,7 +7,16 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from tests.helpers import AuthActions, accounts_yaml
+from fisoko import clock
+from tests.helpers import AuthActions, accounts_yaml, pinned_clock
+
+
+@pytest.fixture(autouse=True)
+def pinned_day(request, monkeypatch):
+    """Every in-process test runs on the same study day, whatever the system's date: the example
+    round's windows close in 2027, and a test must not start failing then. `real_clock` opts out."""
+    if request.node.get_closest_marker("real_clock") is None:
+        monkeypatch.setattr(clock, "real_now", pinned_clock())
 
 
 @pytest.fixture(scope="session")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from flask import Flask
 
 from fisoko import clock
+from tests.helpers import PINNED_DAY
 
 
 def test_without_a_named_zone_the_clock_keeps_moscow_time():
@@ -36,18 +38,28 @@ def test_the_app_names_the_content_zone(app):
 
 def test_one_request_reads_one_moment_and_the_next_request_a_later_one(app, monkeypatch):
     readings = iter([dt.datetime(2027, 3, 26, 17, 59, 59), dt.datetime(2027, 3, 26, 18, 0, 1)])
-
-    class Ticking(dt.datetime):
-        @classmethod
-        def now(cls, tz=None):
-            return next(readings).replace(tzinfo=tz)
-
-    monkeypatch.setattr(clock.dt, "datetime", Ticking)
+    monkeypatch.setattr(clock, "real_now", lambda zone: next(readings).replace(tzinfo=zone))
     with app.test_request_context("/"):
         first = clock.now()
         assert clock.now() is first and clock.wall() == dt.datetime(2027, 3, 26, 17, 59, 59)
     with app.test_request_context("/"):
         assert clock.wall() == dt.datetime(2027, 3, 26, 18, 0, 1)
+
+
+@pytest.mark.real_clock
+def test_without_a_rehearsal_the_clock_reads_the_system_date(app):
+    with app.app_context():
+        before = dt.datetime.now(dt.timezone.utc)
+        moment = clock.now()
+        assert before <= moment <= dt.datetime.now(dt.timezone.utc)
+        assert moment.utcoffset() == clock.zone_of(clock.zone_name()).utcoffset(
+            moment.replace(tzinfo=None)
+        )
+
+
+def test_the_suite_runs_on_its_pinned_day_whatever_the_system_date(app):
+    with app.app_context():
+        assert clock.today() == PINNED_DAY
 
 
 def test_outside_a_request_every_reading_is_fresh(app):
