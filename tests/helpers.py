@@ -18,8 +18,9 @@ import bcrypt
 
 from fisoko.settings import BASE_DIR
 
-PINNED_DAY = dt.date(2026, 12, 3)  # inside the example round's upload window
+# Inside the example round's upload window (Moscow time, UTC+3 all year).
 PINNED_MOMENT = dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=3)))
+PINNED_DAY = PINNED_MOMENT.date()
 
 
 def pinned_clock():
