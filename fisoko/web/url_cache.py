@@ -2,17 +2,24 @@
 
 A relative URL depends only on the app, the endpoint, its values (an `_anchor` among them) and the
 request's script root (the prefix a proxy may mount the app under), so those are the key. Anything
-else (`_external`, `_scheme`, `_method`, a blueprint-relative ".endpoint", a call outside a
-request) is built as usual. An app
-with `url_defaults` or `url_value_preprocessor` functions would build URLs from more than the key,
-so the cache is not installed there. The kept URLs are dropped when there are MAX_KEPT of them
-(upload ids make the set of URLs unbounded). `FISOKO_URL_CACHE=0` turns it off.
+else (`_external`, `_scheme`, `_method`, a blueprint-relative ".endpoint", a template rendered
+outside a request) is built as usual. An app with `url_defaults` or `url_value_preprocessor`
+functions would build URLs from more than the key, so the cache is not installed there. The kept
+URLs are dropped when there are MAX_KEPT of them (upload ids make the set of URLs unbounded).
+`FISOKO_URL_CACHE=0` turns it off.
+
+The script root is read once per rendered template: a context processor gives each template
+rendered in a request its own `url_for`, bound to that request's script root. Reading it through
+the `request` proxy on every call cost as much as the lookup itself on pages that build a URL
+per table row. A template rendered outside a request, or not through Flask's render functions,
+uses Flask's own `url_for`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 
 from flask import Flask, has_request_context, request
 
@@ -21,20 +28,21 @@ log = logging.getLogger(__name__)
 
 
 def kept_url_for(build: Callable[..., str]) -> Callable[..., str]:
-    """A `url_for` for templates that keeps what `build` (the app's url_for) returns."""
+    """`url_for(root, endpoint, **values)`: what `build` (the app's url_for) returns for a
+    request under the script root `root`, kept."""
     kept: dict[tuple, str] = {}
 
-    def url_for(endpoint: str, **values) -> str:
-        if endpoint.startswith(".") or not has_request_context():
+    def url_for(root: str, endpoint: str, **values) -> str:
+        if endpoint.startswith("."):
             return build(endpoint, **values)
         if values:
             items = tuple(values.items()) if len(values) == 1 else tuple(sorted(values.items()))
             for name, _ in items:
                 if name.startswith("_") and name != "_anchor":
                     return build(endpoint, **values)
-            key: tuple = (request.script_root, endpoint, items)
+            key: tuple = (root, endpoint, items)
         else:
-            key = (request.script_root, endpoint)
+            key = (root, endpoint)
         try:
             url = kept.get(key)
         except TypeError:  # a value that cannot be part of a key
@@ -62,4 +70,10 @@ def init_app(app: Flask) -> None:
     if has_url_hooks(app):
         log.info("url_cache: the app has url_defaults; templates build every URL afresh")
         return
-    app.jinja_env.globals["url_for"] = kept_url_for(app.url_for)
+    under_root = kept_url_for(app.url_for)
+
+    @app.context_processor
+    def kept_urls() -> dict[str, Callable[..., str]]:
+        if not has_request_context():
+            return {}
+        return {"url_for": partial(under_root, request.root_path)}

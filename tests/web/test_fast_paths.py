@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import render_template_string
 
 from app import create_app
 from tests.helpers import AuthActions
@@ -44,9 +45,18 @@ def test_pages_are_the_same_with_the_fast_paths_off(app_config, tmp_path, login,
         assert _page(fast, login, url, day) == _page(plain, login, url, day)
 
 
+def _templates_get_flask_url_for(app) -> bool:
+    """Whether a template rendered in a request calls Flask's own url_for."""
+    source = "{{ url_for is sameas flask_url_for }}"
+    with app.test_request_context("/"):
+        flask_url_for = app.jinja_env.globals["url_for"]
+        return render_template_string(source, flask_url_for=flask_url_for) == "True"
+
+
 def test_switches_turn_each_fast_path_off(app_config):
     app = create_app({**app_config, **OFF})
-    assert app.jinja_env.globals["url_for"] == app.url_for
+    assert _templates_get_flask_url_for(app)
+    assert not _templates_get_flask_url_for(create_app(app_config))
     assert "fisoko.csrf_tokens" not in app.extensions
     client = app.test_client()
     AuthActions(client).login()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import render_template_string, url_for
 
 from fisoko.web import url_cache
 
@@ -19,14 +19,31 @@ def test_kept_urls_follow_the_script_root(login_as, app):
     assert 'href="/lk/' not in again
 
 
+def in_template(endpoint: str, **values) -> str:
+    """What `{{ url_for(endpoint, **values) }}` gives in a template rendered by Flask."""
+    source = "{{ url_for(endpoint, **values) }}"
+    return render_template_string(source, endpoint=endpoint, values=values)
+
+
+def counting(app, calls: list):
+    """The app's url_for, noting each URL it is asked to build."""
+
+    def build(endpoint, **values):
+        calls.append((endpoint, values))
+        return app.url_for(endpoint, **values)
+
+    return build
+
+
 def test_kept_urls_equal_built_ones_for_every_value(app):
-    kept = url_cache.kept_url_for(app.url_for)
     with app.test_request_context("/cabinet"):
-        for step in ("a", "b", "a", "два шага"):
-            assert kept("progress.mark", step=step) == url_for("progress.mark", step=step)
-        assert kept("cabinet.niko", _anchor="uploads") == "/cabinet/niko#uploads"
-        assert kept("cabinet.niko", _external=True) == "http://localhost/cabinet/niko"
-        assert kept("auth.login", next=None) == url_for("auth.login")
+        for _ in range(2):
+            for step in ("a", "b", "a", "два шага"):
+                expected = url_for("progress.mark", step=step)
+                assert in_template("progress.mark", step=step) == expected
+            assert in_template("cabinet.niko", _anchor="uploads") == "/cabinet/niko#uploads"
+            assert in_template("cabinet.niko", _external=True) == "http://localhost/cabinet/niko"
+            assert in_template("auth.login", next=None) == url_for("auth.login")
 
 
 def test_kept_urls_are_dropped_when_too_many(app, monkeypatch):
@@ -38,48 +55,71 @@ def test_kept_urls_are_dropped_when_too_many(app, monkeypatch):
         return f"/{values['n']}"
 
     kept = url_cache.kept_url_for(build)
-    with app.test_request_context("/"):
-        for n in (1, 2, 3, 4, 1):
-            assert kept("x", n=n) == f"/{n}"
+    for n in (1, 2, 3, 4, 1):
+        assert kept("", "x", n=n) == f"/{n}"
     assert len(calls) == 5, "after the fourth URL the kept ones were dropped, so 1 is built again"
+
+
+def test_kept_urls_are_per_script_root_of_the_rendering_request(app):
+    calls = []
+    kept = url_cache.kept_url_for(counting(app, calls))
+    for root in ("", "/lk", "", "/lk", "/other"):
+        with app.test_request_context("/cabinet", environ_overrides={"SCRIPT_NAME": root}):
+            assert kept(root, "cabinet.niko") == f"{root}/cabinet/niko"
+            assert in_template("cabinet.niko") == f"{root}/cabinet/niko"
+    assert len(calls) == 3, "one build per script root, the repeats were kept"
+
+
+def test_values_that_are_not_keys_and_relative_endpoints_are_built(app):
+    calls = []
+    kept = url_cache.kept_url_for(counting(app, calls))
+    with app.test_request_context("/cabinet"):
+        for _ in range(2):
+            assert kept("", "cabinet.niko", page=[1, 2]) == "/cabinet/niko?page=1&page=2"
+            assert kept("", "cabinet.niko", _external=True) == "http://localhost/cabinet/niko"
+    assert len(calls) == 4
 
 
 def test_outside_a_request_urls_are_built_as_usual(app):
     app.config["SERVER_NAME"] = "cabinet.local"
-    kept = url_cache.kept_url_for(app.url_for)
     with app.app_context():
-        assert kept("cabinet.niko") == "http://cabinet.local/cabinet/niko"
-        assert kept("cabinet.niko") == url_for("cabinet.niko")
+        assert in_template("cabinet.niko") == "http://cabinet.local/cabinet/niko"
+        assert in_template("cabinet.niko") == url_for("cabinet.niko")
     with app.test_request_context("/", environ_overrides={"SCRIPT_NAME": "/lk"}):
-        assert kept("cabinet.niko") == "/lk/cabinet/niko"
+        assert in_template("cabinet.niko") == "/lk/cabinet/niko"
 
 
-def test_an_app_with_url_defaults_gets_no_kept_urls(app_config):
-    from flask import Blueprint
+def test_a_template_rendered_without_flask_builds_with_flask_url_for(app):
+    template = app.jinja_env.from_string("{{ url_for('cabinet.niko') }}")
+    with app.test_request_context("/", environ_overrides={"SCRIPT_NAME": "/lk"}):
+        assert template.render() == "/lk/cabinet/niko"
+    with app.test_request_context("/"):
+        assert template.render() == "/cabinet/niko"
 
-    from app import create_app
 
-    app = create_app(app_config)
-    assert app.jinja_env.globals["url_for"] != app.url_for
+def test_an_app_with_url_defaults_gets_no_kept_urls():
+    """A url_defaults function can give each request another URL, so nothing may be kept."""
+    from flask import Blueprint, Flask, g
+
+    app = Flask(__name__)
+    app.config["URL_CACHE"] = True
+    app.add_url_rule("/page", "page", lambda: "")
     bp = Blueprint("lang", __name__)
-    bp.app_url_defaults(lambda endpoint, values: None)
+    bp.app_url_defaults(lambda endpoint, values: values.setdefault("lang", g.lang))
     app.register_blueprint(bp)
-    app.jinja_env.globals["url_for"] = app.url_for
     url_cache.init_app(app)
-    assert app.jinja_env.globals["url_for"] == app.url_for
+    for lang in ("ru", "tt"):
+        with app.test_request_context("/"):
+            g.lang = lang
+            assert render_template_string("{{ url_for('page') }}") == f"/page?lang={lang}"
 
 
 def test_urls_with_an_anchor_are_kept_per_anchor(app):
     calls = []
-
-    def build(endpoint, **values):
-        calls.append(values)
-        return app.url_for(endpoint, **values)
-
-    kept = url_cache.kept_url_for(build)
+    kept = url_cache.kept_url_for(counting(app, calls))
     with app.test_request_context("/cabinet"):
         for _ in range(2):
-            assert kept("cabinet.niko", _anchor="uploads") == "/cabinet/niko#uploads"
-            assert kept("cabinet.niko", _anchor="sample") == "/cabinet/niko#sample"
-            assert kept("cabinet.niko") == "/cabinet/niko"
+            assert kept("", "cabinet.niko", _anchor="uploads") == "/cabinet/niko#uploads"
+            assert kept("", "cabinet.niko", _anchor="sample") == "/cabinet/niko#sample"
+            assert kept("", "cabinet.niko") == "/cabinet/niko"
     assert len(calls) == 3
