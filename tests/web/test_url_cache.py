@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import render_template_string, url_for
 
 from fisoko.web import url_cache
@@ -123,3 +124,15 @@ def test_urls_with_an_anchor_are_kept_per_anchor(app):
             assert kept("", "cabinet.niko", _anchor="sample") == "/cabinet/niko#sample"
             assert kept("", "cabinet.niko") == "/cabinet/niko"
     assert len(calls) == 3
+
+
+@pytest.mark.parametrize("kept", [True, False])
+def test_urls_for_many_values_equal_url_for_each(app, kept):
+    if not kept:
+        app.extensions.pop(url_cache.EXTENSION)
+    logins = ["edu770001", "edu770002", "niko__77"]
+    for root in ("", "/lk"):
+        with app.test_request_context("/", environ_overrides={"SCRIPT_NAME": root}):
+            found = url_cache.urls_for("sample.mark", "login", iter(logins))
+            assert found == {login: url_for("sample.mark", login=login) for login in logins}
+            assert found["edu770002"] == f"{root}/cabinet/niko/sample/edu770002"

@@ -8,8 +8,10 @@ the defaults instead of failing: they only ever come from the page's own links.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from fisoko.niko.content.model import Step
 from fisoko.niko.region import sample
@@ -21,6 +23,17 @@ SORTS = ("school", "progress")
 SHOWS = ("all", "late", "replace")
 PAGE_PARAMETER = "region_page"  # the uploads list above the table pages with `page`
 DEFAULTS = {"sort": SORTS[0], "show": SHOWS[0], PAGE_PARAMETER: 1}
+DONE, OVERDUE, TODO = "done", "overdue", "todo"  # a school's cell under a step
+
+
+class Line(NamedTuple):
+    """A row of the shown table as the template writes it: its number on the page, the school,
+    and a state per school step (DONE, OVERDUE or TODO), worked out here once instead of by two
+    set lookups per cell in the template. A tuple, so the template's loop unpacks it."""
+
+    number: int
+    row: SchoolRow
+    cells: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -61,6 +74,12 @@ class RegionPage:
     first: int
     sample_open: bool
     sample_deadline: dt.date | None
+    lines: tuple[Line, ...] = ()
+
+    @property
+    def sample_editable(self) -> bool:
+        """Whether schools can still be marked for replacement (open and not confirmed)."""
+        return self.sample_open and not self.overview.sample.confirmed_at
 
     @property
     def to_replace(self) -> int:
@@ -74,15 +93,28 @@ class RegionPage:
 
 def bars(table: Overview) -> tuple[StepBar, ...]:
     """One bar per school step over every school of the region."""
+    done: Counter[str] = Counter()
+    late: Counter[str] = Counter()
+    for row in table.rows:
+        done.update(row.done)
+        late.update(row.overdue)
     return tuple(
         StepBar(
             number,
             step,
-            done := sum(step.id in r.done for r in table.rows),
-            late := sum(step.id in r.overdue for r in table.rows),
-            len(table.rows) - done - late,
+            done[step.id],
+            late[step.id],
+            len(table.rows) - done[step.id] - late[step.id],
         )
         for number, step in enumerate(table.steps, start=1)
+    )
+
+
+def cells(row: SchoolRow, steps: tuple[Step, ...]) -> tuple[str, ...]:
+    """The row's state under each step, in the steps' order."""
+    done, overdue = row.done, row.overdue
+    return tuple(
+        DONE if step.id in done else OVERDUE if step.id in overdue else TODO for step in steps
     )
 
 
@@ -116,10 +148,11 @@ def build(table: Overview, args: Mapping[str, str], today: dt.date) -> RegionPag
     page = max(1, min(page, pages))
     start = (page - 1) * PAGE_SIZE
     deadline = sample.deadline()
+    shown = tuple(chosen[start : start + PAGE_SIZE])
     return RegionPage(
         overview=table,
         bars=bars(table),
-        rows=tuple(chosen[start : start + PAGE_SIZE]),
+        rows=shown,
         sort=sort,
         show=show,
         page=page,
@@ -128,4 +161,8 @@ def build(table: Overview, args: Mapping[str, str], today: dt.date) -> RegionPag
         first=start + 1,
         sample_open=sample.is_open(today),
         sample_deadline=deadline,
+        lines=tuple(
+            Line(number, row, cells(row, table.steps))
+            for number, row in enumerate(shown, start=start + 1)
+        ),
     )

@@ -23,7 +23,7 @@ from fisoko.niko.exchange.upload_refusal import UploadRefusal, UploadRefused
 from fisoko.niko.region import overview, progress, sample
 from fisoko.niko.region import table as region
 from fisoko.niko.tab import agenda, feed_html, news, results_panel
-from fisoko.web import fragments, query
+from fisoko.web import fragments, query, url_cache
 from fisoko.web.errors import render_error
 from fisoko.web.security import UPLOAD_ENDPOINT
 
@@ -39,6 +39,15 @@ def _agenda(
         return agenda.for_coordinator(states, table, wall, phase), tuple(states), table
     states = progress.school_states(account)
     return agenda.for_steps(states, wall, phase), tuple(states), None
+
+
+def _sample_actions(table: region.RegionPage | None) -> dict[str, str]:
+    """Where each shown school's «На замену» / «Вернуть в выборку» form posts, while it has one."""
+    if table is None or not table.sample_editable:
+        return {}
+    return url_cache.urls_for(
+        "sample.mark", "login", (line.row.account.login for line in table.lines)
+    )
 
 
 def _returned(account: Account, guide, listed: uploads.ListPage) -> list[tuple]:
@@ -114,6 +123,7 @@ def page(refusal: UploadRefusal | None = None):
         agenda=now,
         feed=feed,
         region=table,
+        sample_actions=_sample_actions(table),
         links=_links(listed, table),
         sample_state=None
         if account.is_coordinator or phase == round.BEFORE

@@ -162,3 +162,32 @@ def test_the_table_and_the_upload_list_page_apart(app, coordinator):
     assert 'href="/cabinet/niko?sort=progress&amp;region_page=3#uploads"' in page  # page 1
     assert 'href="/cabinet/niko?page=2&amp;sort=progress&amp;region_page=2#region-progress"' in page
     assert 'href="/cabinet/niko?page=2&amp;sort=progress&amp;show=late#region-progress"' in page
+
+
+def test_each_cell_is_done_late_or_still_to_do(coordinator):
+    page = coordinator.get("/cabinet/niko").get_data(as_text=True)
+    row = page[page.index("<code>edu770007</code>") :].split("</tr>", 1)[0]
+    cells = re.findall(r'<td class="exchange-cell( exchange-cell--(?:done|overdue))?">', row)
+    assert cells == [" exchange-cell--done"] * 3 + [""] * 3
+    other = page[page.index("<code>edu770003</code>") :].split("</tr>", 1)[0]
+    cells = re.findall(r'<td class="exchange-cell( exchange-cell--(?:done|overdue))?">', other)
+    assert cells == [" exchange-cell--done", " exchange-cell--overdue", "", "", "", ""]
+
+
+def test_cells_follow_the_steps_order():
+    steps = tuple(type("Step", (), {"id": name})() for name in ("a", "b", "c"))
+    row = region.SchoolRow(None, frozenset({"c"}), frozenset({"a"}), 0, None)  # type: ignore[arg-type]
+    assert region.cells(row, steps) == (region.OVERDUE, region.TODO, region.DONE)  # type: ignore[arg-type]
+
+
+def test_every_row_posts_its_own_school_under_the_script_root(app, login_as):
+    client = login_as("niko__77")
+    assert 'class="sample-reason"' not in client.get("/cabinet/niko").get_data(as_text=True)
+    app.config["TODAY"] = dt.date(2026, 12, 3)  # the sample can still change
+    for root in ("", "/lk"):
+        page = client.get("/cabinet/niko", environ_overrides={"SCRIPT_NAME": root})
+        actions = re.findall(
+            r'<form method="post" action="([^"]+)" class="sample-reason">',
+            page.get_data(as_text=True),
+        )
+        assert actions == [f"{root}/cabinet/niko/sample/edu77{n:04d}" for n in range(1, 51)]
