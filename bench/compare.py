@@ -6,8 +6,10 @@
 Each revision is exported with `git archive` into a temporary folder (the repository and its work
 tree are left alone) and served by `python app.py` from there with this venv's Python, beside a
 Flask «hello» baseline; see bench/variants.py for how the runs alternate. Printed per page: each
-revision's median ratio to «hello» with the lowest and highest round, and B's change against A in
-per cent. Only loopback is used. JSON goes to bench/results/compare.json unless --out.
+revision's median ratio to «hello» with the lowest and highest round, B's change against A in
+per cent, and «paired»: the median of each round's own change (B against the A of the same
+round), which one outlying round cannot swing. Only loopback is used. JSON goes to
+bench/results/compare.json unless --out.
 """
 
 from __future__ import annotations
@@ -117,7 +119,7 @@ def table(result: dict) -> str:
         f"A = {a['rev']} ({a['commit'][:10]}), B = {b['rev']} ({b['commit'][:10]})",
         f"ratio to «hello» ({result.get('mode', 'servers')}): median of {result['rounds']} rounds"
         " [lowest-highest]",
-        f"{'page':34} {'A':>20} {'B':>20} {'B vs A':>8}",
+        f"{'page':34} {'A':>20} {'B':>20} {'B vs A':>8} {'paired':>8}",
     ]
     if result.get("mode") == "in process":
         lines[-1] += "   CPU per request: A, B, B faster by"
@@ -126,7 +128,8 @@ def table(result: dict) -> str:
         rb = variants.ratio_of(result, page, "B")
         cells = [variants.cell(ra), variants.cell(rb)]
         change = variants.change_pct(rb["ratio"], ra["ratio"])
-        line = f"{page:34} {cells[0]:>20} {cells[1]:>20} {change:>+7.1f}%"
+        paired = variants.paired_change_pct(rb, ra)
+        line = f"{page:34} {cells[0]:>20} {cells[1]:>20} {change:>+7.1f}% {paired:>+7.1f}%"
         if "runs_us" in ra:  # in process: also the CPU time itself, without «hello»'s own noise
             us_a, us_b = statistics.median(ra["runs_us"]), statistics.median(rb["runs_us"])
             line += f"   {us_a:6.0f} µs {us_b:6.0f} µs {variants.change_pct(us_a, us_b):>+6.1f}%"

@@ -142,6 +142,14 @@ def change_pct(new: float, old: float) -> float:
     return round((new - old) / old * 100, 1) if old else 0.0
 
 
+def paired_change_pct(new: dict, old: dict) -> float:
+    """The median over rounds of each round's change: `new` against `old` measured in the same
+    round, minutes apart at most, so a machine that is slower for a while slows both alike.
+    The medians of each variant's rounds can disagree with it when one round is an outlier."""
+    changes = [change_pct(b, a) for a, b in zip(old["ratios"], new["ratios"], strict=True)]
+    return round(statistics.median(changes), 1) if changes else 0.0
+
+
 def cell(row: dict) -> str:
     """A row's median ratio with its lowest and highest round: «0.215 [0.209-0.220]»."""
     return f"{row['ratio']:.3f} [{row['low']:.3f}-{row['high']:.3f}]"

@@ -30,6 +30,14 @@ def test_a_change_in_per_cent():
     assert variants.cell({"ratio": 0.2154, "low": 0.2, "high": 0.23}) == "0.215 [0.200-0.230]"
 
 
+def test_the_paired_change_is_the_median_of_each_rounds_own_change():
+    old = {"ratios": [0.0383, 0.0496, 0.0352, 0.0538, 0.0507]}
+    new = {"ratios": [0.0411, 0.0447, 0.0349, 0.0558, 0.0510]}  # one slow round for A only
+    assert variants.change_pct(0.0447, 0.0496) == -9.9  # the medians of each variant's rounds
+    assert variants.paired_change_pct(new, old) == 0.6
+    assert variants.paired_change_pct({"ratios": []}, {"ratios": []}) == 0.0
+
+
 def test_the_caches_summary_pools_both_on_servers_against_each_cache_off():
     def row(variant: str, ratios: list[float]) -> dict:
         ratio = sorted(ratios)[len(ratios) // 2]
