@@ -117,6 +117,30 @@ def test_on_a_phone_each_school_is_a_card(page):
     page.locator("#region-table").screenshot(path=str(SHOTS / "region-cards-360.png"))
 
 
+def cell_names(page) -> list[str]:
+    """The names Chromium's accessibility tree gives the cells of the region table's body."""
+    session = page.context.new_cdp_session(page)
+    nodes = session.send("Accessibility.getFullAXTree")["nodes"]
+    session.detach()
+    return [
+        node.get("name", {}).get("value", "")
+        for node in nodes
+        if node.get("role", {}).get("value") == "cell"
+    ]
+
+
+@pytest.mark.parametrize("size", [SCREEN, PHONE], ids=["1366", "phone"])
+def test_a_step_not_done_shows_a_dash_and_is_named_for_screen_readers(page, size):
+    open_tab(page, "niko__77", size)
+    cells = page.locator("#region-table tbody td.exchange-cell:not([class*='--'])")
+    assert cells.count() > 0
+    dash = cells.first.evaluate('c => getComputedStyle(c, "::after").content')
+    assert dash == '"—" / "не выполнен"'
+    assert cells.first.evaluate("c => c.childNodes.length") == 0  # the dash is the stylesheet's
+    # at 1366 the cell is named «не выполнен»; on a phone its «Шаг» label comes first
+    assert any(name.split()[-2:] == ["не", "выполнен"] for name in cell_names(page))
+
+
 def test_the_scroll_region_takes_the_keyboard(page):
     open_tab(page, "niko__77", {"width": 900, "height": 768})
     wrap = page.locator(".region-wrap")

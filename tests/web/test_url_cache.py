@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import render_template_string, url_for
 
@@ -16,6 +18,8 @@ def test_kept_urls_follow_the_script_root(login_as, app):
     assert 'href="/cabinet/niko"' in plain and 'href="/lk/cabinet/niko"' not in plain
     assert 'href="/lk/cabinet/niko"' in text and 'href="/lk/static/css/style.css"' in text
     assert 'action="/lk/cabinet/niko/uploads#upload-error"' in text
+    assert re.search(r'<form method="post" action="/lk/cabinet/niko/steps/[\w-]+"', text)
+    assert 'action="/cabinet/niko/steps/' not in text
     again = client.get("/cabinet/niko").get_data(as_text=True)
     assert 'href="/lk/' not in again
 

@@ -113,6 +113,9 @@ def page(refusal: UploadRefusal | None = None):
         else None,
         upload_refusal=refusal,
         step_states=step_states,
+        mark_actions=url_cache.urls_for(
+            "progress.mark", "step", (state.step.id for state in step_states if state.markable)
+        ),
         phase=phase,
         closed_steps=round.closed_steps(content, guide, wall),
         study_opens=content.opens,
