@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import NAMES, PASSWORDS, accounts_yaml
+from tests.helpers import NAMES, PASSWORDS, PINNED_MOMENT, accounts_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "artifacts" / "screenshots"
@@ -115,10 +115,17 @@ def serve(work: Path, **extra: str):
         proc.wait()
 
 
+# The day the in-process suite is pinned to (tests/conftest.py): the round is open, uploads are
+# taken. The real server reads no pinned clock, so it runs as a rehearsal of that moment and its
+# tests pass on any real date, also after the example round's windows have closed.
+STUDY_MOMENT = PINNED_MOMENT.strftime("%Y-%m-%dT%H:%M")
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """The base URL of `python app.py` on a free loopback port, with cost-4 test accounts."""
-    yield from serve(tmp_path_factory.mktemp("browser-server"))
+    """The base URL of `python app.py` on a free loopback port, with cost-4 test accounts,
+    rehearsing the suite's pinned moment."""
+    yield from serve(tmp_path_factory.mktemp("browser-server"), FISOKO_TODAY=STUDY_MOMENT)
 
 
 @pytest.fixture(scope="module")
