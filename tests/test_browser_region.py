@@ -118,7 +118,7 @@ def test_on_a_phone_each_school_is_a_card(page):
 
 
 def cell_names(page) -> list[str]:
-    """The names Chromium's accessibility tree gives the cells of the region table's body."""
+    """The names Chromium's accessibility tree gives the page's table cells."""
     session = page.context.new_cdp_session(page)
     nodes = session.send("Accessibility.getFullAXTree")["nodes"]
     session.detach()

@@ -11,6 +11,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 from fisoko.niko.content.model import Step
@@ -74,7 +75,15 @@ class RegionPage:
     first: int
     sample_open: bool
     sample_deadline: dt.date | None
-    lines: tuple[Line, ...] = ()
+
+    @cached_property
+    def lines(self) -> tuple[Line, ...]:
+        """The shown rows as the template writes them, worked out once per page."""
+        steps = self.overview.steps
+        return tuple(
+            Line(number, row, cells(row, steps))
+            for number, row in enumerate(self.rows, start=self.first)
+        )
 
     @property
     def sample_editable(self) -> bool:
@@ -148,11 +157,10 @@ def build(table: Overview, args: Mapping[str, str], today: dt.date) -> RegionPag
     page = max(1, min(page, pages))
     start = (page - 1) * PAGE_SIZE
     deadline = sample.deadline()
-    shown = tuple(chosen[start : start + PAGE_SIZE])
     return RegionPage(
         overview=table,
         bars=bars(table),
-        rows=shown,
+        rows=tuple(chosen[start : start + PAGE_SIZE]),
         sort=sort,
         show=show,
         page=page,
@@ -161,8 +169,4 @@ def build(table: Overview, args: Mapping[str, str], today: dt.date) -> RegionPag
         first=start + 1,
         sample_open=sample.is_open(today),
         sample_deadline=deadline,
-        lines=tuple(
-            Line(number, row, cells(row, table.steps))
-            for number, row in enumerate(shown, start=start + 1)
-        ),
     )
